@@ -1,0 +1,12 @@
+namespace CryptoRun.Venues.Common;
+
+/// <summary>Shared helpers for connectors: closed-candle cut-off and catalog caching.</summary>
+internal static class CandleRules
+{
+    /// <summary>
+    /// The open time from which candles are not final yet: the open time of the candle in progress
+    /// at the clock's current time. Candles opening before it are closed.
+    /// </summary>
+    internal static long OpenCandleStart(Domain.Timeframe timeframe, TimeProvider time)
+        => timeframe.Floor(time.GetUtcNow().ToUnixTimeMilliseconds());
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using CryptoRun.Domain;
+
+namespace CryptoRun.Venues.Common;
+
+/// <summary>A venue's answer: the body bytes, the headers, and the provenance of the call.</summary>
+/// <param name="Body">The response body, UTF-8 JSON.</param>
+/// <param name="Headers">Response headers (rate-limit headers such as <c>X-MBX-USED-WEIGHT-1M</c>).</param>
+/// <param name="Provenance">Provider, endpoint, window, latency and fetched-at of the call.</param>
+internal sealed record VenueReply(byte[] Body, HttpResponseHeaders Headers, Provenance Provenance);
+
+/// <summary>
+/// Sends one GET to a venue and maps every failure once, to a typed <see cref="VenueException"/>:
+/// transport errors and 5xx to <see cref="VenueUnavailableException"/>, 429 to
+/// <see cref="VenueRateLimitedException"/>, 418 to <see cref="VenueBannedException"/>, other 4xx to
+/// the venue's own error reading (<see cref="VenueRequestException"/> by default).
+/// </summary>
+internal sealed class VenueHttp
+{
+    private readonly HttpClient _http;
+    private readonly TimeProvider _time;
+    private readonly Func<int, byte[], string, VenueException?> _readError;
+
+    /// <param name="venue">The venue name, for messages and provenance.</param>
+    /// <param name="http">A client from <c>IHttpClientFactory</c> whose <c>BaseAddress</c> is the venue's base URL.</param>
+    /// <param name="time">The clock for latency and fetched-at.</param>
+    /// <param name="readError">Reads a failed call's body: (status, body, endpoint) to the venue's typed error, or null for the default mapping.</param>
+    internal VenueHttp(string venue, HttpClient http, TimeProvider time, Func<int, byte[], string, VenueException?> readError)
+    {
+        Venue = venue;
+        _http = http;
+        _time = time;
+        _readError = readError;
+    }
+
+    /// <summary>The venue name.</summary>
+    internal string Venue { get; }
+
+    /// <summary>The clock the venue code reads.</summary>
+    internal TimeProvider Time => _time;
+
+    /// <summary>GETs <paramref name="pathAndQuery"/> relative to the base address.</summary>
+    /// <param name="pathAndQuery">For example <c>/api/v3/klines?symbol=BTCUSDT&amp;interval=1m</c>.</param>
+    /// <param name="window">The request's time window, for provenance.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The reply on a 2xx status.</returns>
+    /// <exception cref="VenueException">The call failed; see the class remarks for the mapping.</exception>
+    internal async Task<VenueReply> GetAsync(string pathAndQuery, TimeRange? window, CancellationToken cancellationToken)
+    {
+        var endpoint = $"GET {pathAndQuery}";
+        var fetchedAt = _time.GetUtcNow();
+        var started = _time.GetTimestamp();
+        HttpResponseMessage response;
+        byte[] body;
+        try
+        {
+            response = await _http.GetAsync(new Uri(pathAndQuery.TrimStart('/'), UriKind.Relative), HttpCompletionOption.ResponseContentRead, cancellationToken)
+                .ConfigureAwait(false);
+            body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new VenueUnavailableException(Venue, $"{Venue} {endpoint}: {ex.Message}", ex);
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new VenueUnavailableException(Venue, $"{Venue} {endpoint}: timed out", ex);
+        }
+
+        using (response)
+        {
+            var latencyMs = (long)_time.GetElapsedTime(started).TotalMilliseconds;
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                // Envelope errors inside a 2xx (Kraken's error array, OKX's code) are read by the venue's parser.
+                return new VenueReply(body, response.Headers, new Provenance(Venue, endpoint, window, latencyMs, fetchedAt));
+            }
+
+            throw MapFailure(response, status, body, endpoint, fetchedAt);
+        }
+    }
+
+    /// <summary>Cuts a body to a readable length for error messages.</summary>
+    internal static string Snippet(byte[] body)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 300)).ReplaceLineEndings(" ");
+        return body.Length > 300 ? text + "..." : text;
+    }
+
+    private VenueException MapFailure(HttpResponseMessage response, int status, byte[] body, string endpoint, DateTimeOffset now)
+    {
+        var retryAfter = ReadRetryAfter(response.Headers, now);
+        var said = _readError(status, body, endpoint);
+        var detail = said?.Message ?? $"{Venue} {endpoint}: HTTP {status} {Snippet(body)}";
+        return status switch
+        {
+            429 => new VenueRateLimitedException(Venue, detail) { RetryAfter = retryAfter, StatusCode = status, VenueCode = said?.VenueCode },
+            418 => new VenueBannedException(Venue, detail)
+            {
+                // Binance: a ban without Retry-After is treated as 30 minutes (seed 000).
+                RetryAfter = retryAfter ?? TimeSpan.FromMinutes(30),
+                StatusCode = status,
+                VenueCode = said?.VenueCode,
+            },
+            >= 500 => new VenueUnavailableException(Venue, detail) { RetryAfter = retryAfter, StatusCode = status, VenueCode = said?.VenueCode },
+            _ when said is not null => said,
+            _ => new VenueRequestException(Venue, detail) { StatusCode = status },
+        };
+    }
+
+    private static TimeSpan? ReadRetryAfter(HttpResponseHeaders headers, DateTimeOffset now)
+    {
+        if (headers.RetryAfter is { } value)
+        {
+            if (value.Delta is { } delta)
+            {
+                return delta;
+            }
+
+            if (value.Date is { } date)
+            {
+                var wait = date - now;
+                return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+            }
+        }
+
+        // Some gateways send a bare number the typed parser rejects.
+        if (headers.TryGetValues("Retry-After", out var raw)
+            && double.TryParse(raw.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        return null;
+    }
+}
+
+/// <summary>Builds query strings with invariant formatting and escaping.</summary>
+internal static class Query
+{
+    /// <summary>Joins a path and parameters; null values are left out.</summary>
+    internal static string Build(string path, params (string Name, object? Value)[] parameters)
+    {
+        var parts = parameters
+            .Where(p => p.Value is not null)
+            .Select(p => $"{p.Name}={Uri.EscapeDataString(Convert.ToString(p.Value, CultureInfo.InvariantCulture)!)}");
+        var query = string.Join('&', parts);
+        return query.Length == 0 ? path : $"{path}?{query}";
+    }
+}

@@ -1,0 +1,84 @@
+using CryptoRun.Domain;
+
+namespace CryptoRun.Providers;
+
+/// <summary>A named source of market data. Capabilities are the interfaces it also implements.</summary>
+public interface IMarketDataProvider
+{
+    /// <summary>The provider's name, lower-case, for example <c>binance</c> or <c>binance-usdm</c>.</summary>
+    string Name { get; }
+
+    /// <summary>The provider's markets, from its own market metadata; cached by the provider.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The catalog mapping unified instruments to venue symbols.</returns>
+    /// <exception cref="VenueException">The metadata call failed.</exception>
+    Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>One page of closed candles, and the window it answers for.</summary>
+/// <param name="Candles">Closed (final) candles, oldest first, all inside <paramref name="Covered"/>.</param>
+/// <param name="Covered">
+/// The window this page is complete for: every closed candle the venue has with an open time in it is
+/// in <paramref name="Candles"/>. A slot inside it with no candle is one the venue does not have.
+/// </param>
+/// <param name="Provenance">The call that produced the page.</param>
+public sealed record CandlePage(IReadOnlyList<Candle> Candles, TimeRange Covered, Provenance Provenance);
+
+/// <summary>Capability: historical candles (klines).</summary>
+public interface IKlineProvider : IMarketDataProvider
+{
+    /// <summary>The timeframes the venue serves natively.</summary>
+    IReadOnlyList<Timeframe> SupportedTimeframes { get; }
+
+    /// <summary>The most candles one request may return (the page size used when walking a range).</summary>
+    int MaxCandlesPerRequest { get; }
+
+    /// <summary>
+    /// Walks <paramref name="range"/> by the venue's own cursor rules at its largest page, yielding
+    /// closed candles page by page. Candles still open are never yielded.
+    /// </summary>
+    /// <param name="instrument">The instrument (must be listed; see <see cref="IMarketDataProvider.GetMarketsAsync"/>).</param>
+    /// <param name="timeframe">A timeframe in <see cref="SupportedTimeframes"/>.</param>
+    /// <param name="range">Half-open range <c>[From, To)</c> of candle open times.</param>
+    /// <param name="cancellationToken">Cancels the walk.</param>
+    /// <returns>Pages, each with the window it answers for; the union of windows may be smaller than
+    /// <paramref name="range"/> where the venue keeps no history that far back, or the range reaches the open candle.</returns>
+    /// <exception cref="InstrumentNotListedException">The venue does not list the instrument.</exception>
+    /// <exception cref="VenueRequestException">The venue does not serve the timeframe, or rejected the request.</exception>
+    /// <exception cref="VenueException">A call failed.</exception>
+    IAsyncEnumerable<CandlePage> FetchCandlesAsync(
+        Instrument instrument,
+        Timeframe timeframe,
+        TimeRange range,
+        CancellationToken cancellationToken = default);
+}
+
+/// <summary>Capability: recent public trades.</summary>
+public interface ITradeProvider : IMarketDataProvider
+{
+    /// <summary>The most recent public trades, oldest first.</summary>
+    /// <param name="instrument">The instrument.</param>
+    /// <param name="limit">How many trades at most; clamped to the venue's maximum.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The trades with the call's provenance.</returns>
+    /// <exception cref="VenueException">The call failed.</exception>
+    Task<Sourced<IReadOnlyList<Trade>>> GetRecentTradesAsync(
+        Instrument instrument,
+        int limit,
+        CancellationToken cancellationToken = default);
+}
+
+/// <summary>Capability: L2 order book snapshots over REST.</summary>
+public interface IOrderBookProvider : IMarketDataProvider
+{
+    /// <summary>An L2 order book snapshot.</summary>
+    /// <param name="instrument">The instrument.</param>
+    /// <param name="depth">Levels per side wanted; rounded up to a depth the venue allows, and clamped to its maximum.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The snapshot with the call's provenance.</returns>
+    /// <exception cref="VenueException">The call failed.</exception>
+    Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(
+        Instrument instrument,
+        int depth,
+        CancellationToken cancellationToken = default);
+}

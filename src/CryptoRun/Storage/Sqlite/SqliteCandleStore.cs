@@ -1,0 +1,464 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using CryptoRun.Domain;
+using Microsoft.Data.Sqlite;
+
+namespace CryptoRun.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite database file in WAL mode, opened through Microsoft.Data.Sqlite.
+/// Schema migrations run at open. One instance serializes its writes; other processes may read
+/// (and write, waiting on SQLite's lock) concurrently.
+/// </summary>
+public sealed class SqliteCandleStore : ICandleStore
+{
+    // Rows per INSERT statement: fewer statement executions without nearing SQLite's parameter limit.
+    private const int RowsPerStatement = 64;
+
+    private readonly SqliteConnection _connection;
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<SeriesKey, long> _seriesIds = [];
+    private readonly Dictionary<int, SqliteCommand> _insertCommands = [];
+
+    private SqliteCandleStore(string path, SqliteConnection connection, string connectionString)
+    {
+        Location = path;
+        _connection = connection;
+        _connectionString = connectionString;
+    }
+
+    /// <inheritdoc />
+    public string Location { get; }
+
+    /// <summary>The schema version after the migrations run at open.</summary>
+    public int SchemaVersion { get; private set; }
+
+    /// <summary>Opens (creating if needed) the database at <paramref name="path"/> and migrates it.</summary>
+    /// <param name="path">The database file; its folder is created if missing.</param>
+    /// <param name="timeProvider">Clock for migration timestamps; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>The open store; dispose it to close the file.</returns>
+    /// <exception cref="SqliteException">The file cannot be opened or is not a SQLite database.</exception>
+    /// <exception cref="InvalidOperationException">The database has a newer schema than this build knows.</exception>
+    public static async Task<SqliteCandleStore> OpenAsync(
+        string path,
+        TimeProvider? timeProvider = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            Configure(connection);
+            var store = new SqliteCandleStore(full, connection, connectionString);
+            store.SchemaVersion = SqliteMigrations.Apply(
+                connection, (timeProvider ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds());
+            return store;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<int> WriteAsync(
+        SeriesKey key,
+        IReadOnlyList<Candle> candles,
+        Provenance provenance,
+        TimeRange? covered,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(candles);
+        ArgumentNullException.ThrowIfNull(provenance);
+        var ordered = CheckBatch(key, candles);
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var transaction = _connection.BeginTransaction();
+            var seriesId = GetOrCreateSeries(key, transaction);
+            var fetchId = InsertFetch(provenance, transaction);
+            var written = 0;
+            for (var offset = 0; offset < ordered.Count; offset += RowsPerStatement)
+            {
+                var rows = Math.Min(RowsPerStatement, ordered.Count - offset);
+                written += InsertCandles(seriesId, fetchId, provenance, ordered, offset, rows, transaction);
+            }
+
+            if (covered is { IsEmpty: false } window)
+            {
+                using var command = _connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = """
+                    INSERT INTO fetched_windows (series_id, from_ms, to_ms, fetch_id) VALUES ($s, $f, $t, $id)
+                    ON CONFLICT DO NOTHING
+                    """;
+                command.Parameters.AddWithValue("$s", seriesId);
+                command.Parameters.AddWithValue("$f", window.FromMs);
+                command.Parameters.AddWithValue("$t", window.ToMs);
+                command.Parameters.AddWithValue("$id", fetchId);
+                command.ExecuteNonQuery();
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            transaction.Commit();
+            return written;
+        }
+        catch
+        {
+            // A failed batch rolls back whole; forget ids that may have been created inside it.
+            _seriesIds.Remove(key);
+            throw;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<StoredCandle> ReadAsync(
+        SeriesKey key,
+        TimeRange? range = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // A reader of its own: streaming must not hold the writer's gate.
+        var connection = new SqliteConnection(_connectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            Configure(connection);
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = """
+                    SELECT c.open_time, c.open, c.high, c.low, c.close, c.volume, c.quote_volume, c.trades,
+                           c.provider_name, c.fetched_at_utc, c.fetch_status, c.error_message, f.endpoint, f.latency_ms
+                    FROM candles c
+                    JOIN series s ON s.id = c.series_id
+                    JOIN fetches f ON f.id = c.fetch_id
+                    WHERE s.venue = $venue AND s.instrument = $instrument AND s.timeframe = $timeframe
+                      AND c.open_time >= $from AND c.open_time < $to
+                    ORDER BY c.open_time
+                    """;
+                AddKey(command, key);
+                command.Parameters.AddWithValue("$from", range?.FromMs ?? long.MinValue);
+                command.Parameters.AddWithValue("$to", range?.ToMs ?? long.MaxValue);
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        yield return ReadRow(reader);
+                    }
+                }
+            }
+        }
+    }
+
+    private static StoredCandle ReadRow(SqliteDataReader reader)
+    {
+        var candle = new Candle(
+            reader.GetInt64(0),
+            ParseDecimal(reader.GetString(1)),
+            ParseDecimal(reader.GetString(2)),
+            ParseDecimal(reader.GetString(3)),
+            ParseDecimal(reader.GetString(4)),
+            ParseDecimal(reader.GetString(5)),
+            reader.IsDBNull(6) ? null : ParseDecimal(reader.GetString(6)),
+            reader.IsDBNull(7) ? null : reader.GetInt64(7));
+        return new StoredCandle(
+            candle,
+            reader.GetString(8),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
+            FetchStatusText.Parse(reader.GetString(10)),
+            reader.IsDBNull(11) ? null : reader.GetString(11),
+            reader.GetString(12),
+            reader.GetInt64(13));
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TimeRange>> GetFetchedWindowsAsync(SeriesKey key, CancellationToken cancellationToken = default)
+        => QueryAsync(key, """
+            SELECT w.from_ms, w.to_ms FROM fetched_windows w JOIN series s ON s.id = w.series_id
+            WHERE s.venue = $venue AND s.instrument = $instrument AND s.timeframe = $timeframe
+            ORDER BY w.from_ms
+            """, static (reader, _) => new TimeRange(reader.GetInt64(0), reader.GetInt64(1)),
+            static windows => History.RangeSet.Merge(windows), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TimeRange>> GetGapsAsync(SeriesKey key, CancellationToken cancellationToken = default)
+        => QueryAsync(key, """
+            SELECT prev, open_time FROM (
+                SELECT c.open_time, LAG(c.open_time) OVER (ORDER BY c.open_time) AS prev
+                FROM candles c JOIN series s ON s.id = c.series_id
+                WHERE s.venue = $venue AND s.instrument = $instrument AND s.timeframe = $timeframe)
+            WHERE open_time - prev > $step
+            ORDER BY open_time
+            """, static (reader, step) => new TimeRange(reader.GetInt64(0) + step, reader.GetInt64(1)),
+            static gaps => gaps, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<SeriesSummary> GetSummaryAsync(SeriesKey key, CancellationToken cancellationToken = default)
+    {
+        var rows = await QueryAsync(key, """
+            SELECT COUNT(*), MIN(c.open_time), MAX(c.open_time)
+            FROM candles c JOIN series s ON s.id = c.series_id
+            WHERE s.venue = $venue AND s.instrument = $instrument AND s.timeframe = $timeframe
+            """, (reader, _) => new SeriesSummary(
+                key,
+                reader.GetInt64(0),
+                reader.IsDBNull(1) ? null : reader.GetInt64(1),
+                reader.IsDBNull(2) ? null : reader.GetInt64(2)),
+            static summaries => summaries, cancellationToken).ConfigureAwait(false);
+        return rows[0];
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<SeriesKey>> ListSeriesAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                SELECT venue, instrument, timeframe FROM series s
+                WHERE EXISTS (SELECT 1 FROM candles c WHERE c.series_id = s.id)
+                   OR EXISTS (SELECT 1 FROM fetched_windows w WHERE w.series_id = s.id)
+                ORDER BY venue, instrument, timeframe
+                """;
+            using var reader = command.ExecuteReader();
+            var keys = new List<SeriesKey>();
+            while (reader.Read())
+            {
+                keys.Add(new SeriesKey(reader.GetString(0), Instrument.Parse(reader.GetString(1)), Timeframe.Parse(reader.GetString(2))));
+            }
+
+            return keys;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Closes the database file.</summary>
+    /// <returns>A task that completes when closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in _insertCommands.Values)
+        {
+            await command.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _insertCommands.Clear();
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        _gate.Dispose();
+    }
+
+    private static void Configure(SqliteConnection connection)
+    {
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+        pragma.ExecuteNonQuery();
+    }
+
+    private static List<Candle> CheckBatch(SeriesKey key, IReadOnlyList<Candle> candles)
+    {
+        var ordered = candles.OrderBy(c => c.OpenTimeMs).ToList();
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            var openTime = ordered[i].OpenTimeMs;
+            if (!key.Timeframe.IsAligned(openTime))
+            {
+                throw new ArgumentException(
+                    $"{key}: candle open time {TimeRange.Format(openTime)} is not aligned to {key.Timeframe}; nothing was written",
+                    nameof(candles));
+            }
+
+            if (i > 0 && ordered[i - 1].OpenTimeMs == openTime)
+            {
+                throw new ArgumentException(
+                    $"{key}: two candles open at {TimeRange.Format(openTime)}; nothing was written", nameof(candles));
+            }
+        }
+
+        return ordered;
+    }
+
+    private static void AddKey(SqliteCommand command, SeriesKey key)
+    {
+        command.Parameters.AddWithValue("$venue", key.Venue);
+        command.Parameters.AddWithValue("$instrument", key.Instrument.Symbol);
+        command.Parameters.AddWithValue("$timeframe", key.Timeframe.Name);
+        command.Parameters.AddWithValue("$step", key.Timeframe.Milliseconds);
+    }
+
+    private static decimal ParseDecimal(string text) => decimal.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(
+        SeriesKey key,
+        string sql,
+        Func<SqliteDataReader, long, T> map,
+        Func<IReadOnlyList<T>, IReadOnlyList<T>> finish,
+        CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            AddKey(command, key);
+            using var reader = command.ExecuteReader();
+            var rows = new List<T>();
+            while (reader.Read())
+            {
+                rows.Add(map(reader, key.Timeframe.Milliseconds));
+            }
+
+            return finish(rows);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private long GetOrCreateSeries(SeriesKey key, SqliteTransaction transaction)
+    {
+        if (_seriesIds.TryGetValue(key, out var id))
+        {
+            return id;
+        }
+
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO series (venue, instrument, timeframe) VALUES ($venue, $instrument, $timeframe)
+            ON CONFLICT (venue, instrument, timeframe) DO UPDATE SET venue = excluded.venue
+            RETURNING id
+            """;
+        command.Parameters.AddWithValue("$venue", key.Venue);
+        command.Parameters.AddWithValue("$instrument", key.Instrument.Symbol);
+        command.Parameters.AddWithValue("$timeframe", key.Timeframe.Name);
+        id = (long)command.ExecuteScalar()!;
+        _seriesIds[key] = id;
+        return id;
+    }
+
+    private long InsertFetch(Provenance provenance, SqliteTransaction transaction)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO fetches (provider, endpoint, window_from, window_to, latency_ms, fetched_at, status, error)
+            VALUES ($p, $e, $wf, $wt, $l, $f, $s, $err)
+            RETURNING id
+            """;
+        command.Parameters.AddWithValue("$p", provenance.Provider);
+        command.Parameters.AddWithValue("$e", provenance.Endpoint);
+        command.Parameters.AddWithValue("$wf", (object?)provenance.Window?.FromMs ?? DBNull.Value);
+        command.Parameters.AddWithValue("$wt", (object?)provenance.Window?.ToMs ?? DBNull.Value);
+        command.Parameters.AddWithValue("$l", provenance.LatencyMs);
+        command.Parameters.AddWithValue("$f", provenance.FetchedAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$s", provenance.Status.ToText());
+        command.Parameters.AddWithValue("$err", (object?)provenance.Error ?? DBNull.Value);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private int InsertCandles(
+        long seriesId,
+        long fetchId,
+        Provenance provenance,
+        List<Candle> candles,
+        int offset,
+        int rows,
+        SqliteTransaction transaction)
+    {
+        var command = GetInsertCommand(rows);
+        command.Transaction = transaction;
+        var parameters = command.Parameters;
+        parameters[0].Value = seriesId;
+        parameters[1].Value = provenance.Provider;
+        parameters[2].Value = provenance.FetchedAt.ToUnixTimeMilliseconds();
+        parameters[3].Value = provenance.Status.ToText();
+        parameters[4].Value = (object?)provenance.Error ?? DBNull.Value;
+        parameters[5].Value = fetchId;
+        for (var i = 0; i < rows; i++)
+        {
+            var candle = candles[offset + i];
+            var p = 6 + (i * 8);
+            parameters[p].Value = candle.OpenTimeMs;
+            parameters[p + 1].Value = Text(candle.Open);
+            parameters[p + 2].Value = Text(candle.High);
+            parameters[p + 3].Value = Text(candle.Low);
+            parameters[p + 4].Value = Text(candle.Close);
+            parameters[p + 5].Value = Text(candle.Volume);
+            parameters[p + 6].Value = candle.QuoteVolume is { } quote ? Text(quote) : DBNull.Value;
+            parameters[p + 7].Value = candle.TradeCount is { } trades ? trades : DBNull.Value;
+        }
+
+        return command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand GetInsertCommand(int rows)
+    {
+        if (_insertCommands.TryGetValue(rows, out var cached))
+        {
+            return cached;
+        }
+
+        var command = _connection.CreateCommand();
+        var values = string.Join(
+            ",\n",
+            Enumerable.Range(0, rows).Select(i =>
+                $"($s, $t{i}, $o{i}, $h{i}, $l{i}, $c{i}, $v{i}, $q{i}, $n{i}, $p, $f, $st, $e, $fid)"));
+        command.CommandText = $"""
+            INSERT INTO candles (series_id, open_time, open, high, low, close, volume, quote_volume, trades,
+                                 provider_name, fetched_at_utc, fetch_status, error_message, fetch_id)
+            VALUES {values}
+            ON CONFLICT (series_id, open_time) DO UPDATE SET
+                open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+                volume = excluded.volume, quote_volume = excluded.quote_volume, trades = excluded.trades,
+                provider_name = excluded.provider_name, fetched_at_utc = excluded.fetched_at_utc,
+                fetch_status = excluded.fetch_status, error_message = excluded.error_message,
+                fetch_id = excluded.fetch_id
+            """;
+        foreach (var name in new[] { "$s", "$p", "$f", "$st", "$e", "$fid" })
+        {
+            command.Parameters.Add(new SqliteParameter(name, null));
+        }
+
+        for (var i = 0; i < rows; i++)
+        {
+            foreach (var column in new[] { "t", "o", "h", "l", "c", "v", "q", "n" })
+            {
+                command.Parameters.Add(new SqliteParameter($"${column}{i}", null));
+            }
+        }
+
+        _insertCommands[rows] = command;
+        return command;
+    }
+}

@@ -1,0 +1,126 @@
+using Microsoft.Data.Sqlite;
+
+namespace CryptoRun.Storage.Sqlite;
+
+/// <summary>
+/// The store's schema as numbered migrations. Each runs once, in its own transaction, and is
+/// recorded in <c>schema_migrations</c>; opening a store runs the ones not yet applied.
+/// </summary>
+internal static class SqliteMigrations
+{
+    /// <summary>Every migration, in order. Append only: never edit one that has shipped.</summary>
+    internal static readonly IReadOnlyList<(int Version, string Name, string Sql)> All =
+    [
+        (1, "candles with provenance", """
+            CREATE TABLE IF NOT EXISTS series (
+                id         INTEGER PRIMARY KEY,
+                venue      TEXT NOT NULL,
+                instrument TEXT NOT NULL,
+                timeframe  TEXT NOT NULL,
+                UNIQUE (venue, instrument, timeframe)
+            );
+            -- One row per upstream call (or file import): seed 002's provenance, plus endpoint, window and latency.
+            CREATE TABLE IF NOT EXISTS fetches (
+                id          INTEGER PRIMARY KEY,
+                provider    TEXT NOT NULL,
+                endpoint    TEXT NOT NULL,
+                window_from INTEGER,
+                window_to   INTEGER,
+                latency_ms  INTEGER NOT NULL,
+                fetched_at  INTEGER NOT NULL,
+                status      TEXT NOT NULL CHECK (status IN ('OK', 'DEGRADED', 'DOWN')),
+                error       TEXT
+            );
+            -- Prices and sizes are TEXT: the venue's exact decimal digits, never a float.
+            CREATE TABLE IF NOT EXISTS candles (
+                series_id      INTEGER NOT NULL REFERENCES series (id),
+                open_time      INTEGER NOT NULL,
+                open           TEXT NOT NULL,
+                high           TEXT NOT NULL,
+                low            TEXT NOT NULL,
+                close          TEXT NOT NULL,
+                volume         TEXT NOT NULL,
+                quote_volume   TEXT,
+                trades         INTEGER,
+                provider_name  TEXT NOT NULL,
+                fetched_at_utc INTEGER NOT NULL,
+                fetch_status   TEXT NOT NULL CHECK (fetch_status IN ('OK', 'DEGRADED', 'DOWN')),
+                error_message  TEXT,
+                fetch_id       INTEGER NOT NULL REFERENCES fetches (id),
+                PRIMARY KEY (series_id, open_time)
+            ) WITHOUT ROWID;
+            -- Windows fetched and found complete: a slot inside one with no candle is one the venue does not have.
+            CREATE TABLE IF NOT EXISTS fetched_windows (
+                series_id INTEGER NOT NULL REFERENCES series (id),
+                from_ms   INTEGER NOT NULL,
+                to_ms     INTEGER NOT NULL,
+                fetch_id  INTEGER NOT NULL REFERENCES fetches (id),
+                PRIMARY KEY (series_id, from_ms, to_ms)
+            ) WITHOUT ROWID;
+            """),
+    ];
+
+    /// <summary>Creates the ledger if needed and applies every migration not yet applied.</summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="nowMs">The current time, epoch milliseconds, recorded as <c>applied_at</c>.</param>
+    /// <returns>The schema version after migrating.</returns>
+    /// <exception cref="InvalidOperationException">The database was written by a newer CryptoRun (unknown version).</exception>
+    internal static int Apply(SqliteConnection connection, long nowMs)
+    {
+        Execute(connection, null, """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    INTEGER PRIMARY KEY,
+                name       TEXT NOT NULL,
+                applied_at INTEGER NOT NULL
+            );
+            """);
+
+        var applied = new HashSet<int>();
+        using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT version FROM schema_migrations";
+            using var reader = read.ExecuteReader();
+            while (reader.Read())
+            {
+                applied.Add(reader.GetInt32(0));
+            }
+        }
+
+        var known = All.Select(m => m.Version).ToHashSet();
+        var unknown = applied.Where(v => !known.Contains(v)).OrderBy(v => v).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"the store {connection.DataSource} has schema version {unknown[^1]}, newer than this CryptoRun knows ({known.Max()}); upgrade CryptoRun");
+        }
+
+        foreach (var (version, name, sql) in All)
+        {
+            if (applied.Contains(version))
+            {
+                continue;
+            }
+
+            using var transaction = connection.BeginTransaction();
+            Execute(connection, transaction, sql);
+            using var record = connection.CreateCommand();
+            record.Transaction = transaction;
+            record.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($v, $n, $t)";
+            record.Parameters.AddWithValue("$v", version);
+            record.Parameters.AddWithValue("$n", name);
+            record.Parameters.AddWithValue("$t", nowMs);
+            record.ExecuteNonQuery();
+            transaction.Commit();
+        }
+
+        return All[^1].Version;
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using CryptoRun.Cli.Commands;
+
+namespace CryptoRun.Cli;
+
+/// <summary>The <c>cryptorun</c> command tree and its single error edge.</summary>
+public static class CliApp
+{
+    /// <summary>Parses and runs a command line.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="environment">Output, clock and environment the commands use.</param>
+    /// <param name="cancellationToken">Cancels the command (Ctrl-C).</param>
+    /// <returns>The exit code (see <see cref="ExitCodes"/>).</returns>
+    public static async Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var root = Build(environment);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await environment.Error.WriteLineAsync($"error: {error.Message}");
+            }
+
+            await environment.Error.WriteLineAsync("run 'cryptorun --help' (or 'cryptorun COMMAND --help') for usage");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(
+                new InvocationConfiguration { Output = environment.Out, Error = environment.Error, EnableDefaultExceptionHandler = false },
+                cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return ErrorReport.Write(ex, environment.Error);
+        }
+    }
+
+    /// <summary>Builds the command tree.</summary>
+    /// <param name="environment">The environment the commands use.</param>
+    /// <returns>The root command.</returns>
+    public static RootCommand Build(CliEnvironment environment)
+    {
+        var history = new Command("history", "Candle history: fetch from venues, import files, export what the store holds")
+        {
+            HistoryFetchCommand.Create(environment),
+            HistoryImportCommand.Create(environment),
+            HistoryExportCommand.Create(environment),
+        };
+        var replay = new Command("replay", "The replay venue: recorded real traffic served through the venues' APIs")
+        {
+            ReplayServeCommand.Create(environment),
+        };
+        return new RootCommand("cryptorun: one trustworthy view of crypto market data across venues, with provenance")
+        {
+            DemoCommand.Create(environment),
+            history,
+            replay,
+        };
+    }
+}

@@ -1,0 +1,73 @@
+using Spectre.Console;
+
+namespace CryptoRun.Cli;
+
+/// <summary>What a command may touch of the outside world: its output, clock, working folder and environment.</summary>
+public sealed class CliEnvironment
+{
+    /// <summary>Creates an environment.</summary>
+    /// <param name="output">Standard output.</param>
+    /// <param name="error">Standard error.</param>
+    /// <param name="interactive">Whether output is a terminal (progress bars, colours) or plain lines.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="workingDirectory">The folder relative paths resolve against.</param>
+    /// <param name="variables">Reads an environment variable.</param>
+    public CliEnvironment(TextWriter output, TextWriter error, bool interactive, TimeProvider time, string workingDirectory, Func<string, string?> variables)
+    {
+        Out = output;
+        Error = error;
+        Interactive = interactive;
+        Time = time;
+        WorkingDirectory = workingDirectory;
+        Variables = variables;
+        Console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        if (!interactive)
+        {
+            // Plain output keeps tables readable in files and CI logs.
+            Console.Profile.Width = 160;
+        }
+    }
+
+    /// <summary>Standard output.</summary>
+    public TextWriter Out { get; }
+
+    /// <summary>Standard error.</summary>
+    public TextWriter Error { get; }
+
+    /// <summary>Rich output (tables, progress) over <see cref="Out"/>.</summary>
+    public IAnsiConsole Console { get; }
+
+    /// <summary>Whether output is a terminal.</summary>
+    public bool Interactive { get; }
+
+    /// <summary>The clock.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>The folder relative paths resolve against.</summary>
+    public string WorkingDirectory { get; }
+
+    /// <summary>Reads an environment variable.</summary>
+    public Func<string, string?> Variables { get; }
+
+    /// <summary>The process's own environment.</summary>
+    /// <returns>Console streams, the system clock, the current folder and the process environment.</returns>
+    public static CliEnvironment FromProcess()
+        => new(
+            System.Console.Out,
+            System.Console.Error,
+            !System.Console.IsOutputRedirected,
+            TimeProvider.System,
+            Directory.GetCurrentDirectory(),
+            Environment.GetEnvironmentVariable);
+
+    /// <summary>Resolves a path against <see cref="WorkingDirectory"/>.</summary>
+    /// <param name="path">A relative or absolute path.</param>
+    /// <returns>The absolute path.</returns>
+    public string FullPath(string path) => Path.GetFullPath(path, WorkingDirectory);
+}

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using CryptoRun.Domain;
+
+namespace CryptoRun.Cli;
+
+/// <summary>Options several commands share, and the parsing of their values into domain types.</summary>
+internal static class CliOptions
+{
+    /// <summary>The default store file.</summary>
+    internal const string DefaultDb = "cryptorun.db";
+
+    internal static Option<string> Venue(string description = "Venue name: binance, binance-usdm, kraken, coinbase, okx")
+        => new("--venue") { Description = description, Required = true };
+
+    internal static Option<string> Symbol()
+        => new("--symbol") { Description = "Unified symbol: BASE/QUOTE (BTC/USD) or BASE/QUOTE:SETTLE for perpetuals (AVAX/USDT:USDT)", Required = true };
+
+    internal static Option<string> Timeframe()
+        => new("--timeframe") { Description = "Candle timeframe: 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 1w", Required = true };
+
+    internal static Option<string> From(bool required)
+        => new("--from") { Description = "Range start (inclusive): ISO-8601 date or date-time (UTC unless an offset is given), or epoch milliseconds", Required = required };
+
+    internal static Option<string> To(bool required)
+        => new("--to") { Description = "Range end (exclusive): ISO-8601 date or date-time (UTC unless an offset is given), or epoch milliseconds", Required = required };
+
+    internal static Option<string> Db()
+        => new("--db") { Description = "SQLite store file", DefaultValueFactory = _ => DefaultDb };
+
+    internal static Option<string[]> Endpoint()
+        => new("--endpoint") { Description = "Override a venue's base URL: VENUE=URL (repeatable)", AllowMultipleArgumentsPerToken = false };
+
+    internal static Option<string> Config()
+        => new("--config") { Description = $"Provider config file (default: CRYPTORUN_CONFIG, else {VenueConnections.DefaultConfigPath} when present)" };
+
+    /// <summary>Parses a unified symbol.</summary>
+    /// <exception cref="UsageException">Not a unified symbol.</exception>
+    internal static Instrument ParseSymbol(string text)
+        => Instrument.TryParse(text, out var instrument)
+            ? instrument
+            : throw new UsageException($"--symbol '{text}' is not a unified symbol: expected BASE/QUOTE (BTC/USD) or BASE/QUOTE:SETTLE (AVAX/USDT:USDT)");
+
+    /// <summary>Parses a timeframe name.</summary>
+    /// <exception cref="UsageException">Not a supported timeframe.</exception>
+    internal static Timeframe ParseTimeframe(string text)
+        => Domain.Timeframe.TryParse(text, out var timeframe)
+            ? timeframe
+            : throw new UsageException($"--timeframe '{text}' is not supported: use one of {string.Join(' ', Domain.Timeframe.All)}");
+
+    /// <summary>
+    /// Parses a time: all digits are epoch milliseconds; otherwise an ISO-8601 date (midnight UTC) or
+    /// date-time (UTC unless it carries an offset).
+    /// </summary>
+    /// <exception cref="UsageException">None of those forms; the message names the option.</exception>
+    internal static long ParseTime(string text, string option)
+    {
+        if (text.Length > 0 && text.All(char.IsAsciiDigit) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var epochMs))
+        {
+            return epochMs;
+        }
+
+        string[] formats =
+        [
+            "yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF",
+            "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+            "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ssK",
+        ];
+        if (DateTimeOffset.TryParseExact(text, formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            return time.ToUnixTimeMilliseconds();
+        }
+
+        throw new UsageException($"{option} '{text}' is not a time: use an ISO-8601 date (2026-07-01), a date-time (2026-07-01T12:00:00Z, +02:00 offsets allowed) or epoch milliseconds");
+    }
+
+    /// <summary>Parses a <c>[from, to)</c> pair.</summary>
+    /// <exception cref="UsageException">A time is malformed, or <c>to</c> is not after <c>from</c>.</exception>
+    internal static TimeRange ParseRange(string from, string to)
+    {
+        var fromMs = ParseTime(from, "--from");
+        var toMs = ParseTime(to, "--to");
+        return toMs > fromMs
+            ? new TimeRange(fromMs, toMs)
+            : throw new UsageException($"--to {TimeRange.Format(toMs)} must be after --from {TimeRange.Format(fromMs)} (ranges are half-open [from, to))");
+    }
+}

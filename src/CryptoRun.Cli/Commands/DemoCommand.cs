@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Globalization;
+using CryptoRun.Domain;
+using CryptoRun.Replay;
+using CryptoRun.Storage;
+using CryptoRun.Storage.Sqlite;
+
+namespace CryptoRun.Cli.Commands;
+
+/// <summary>
+/// <c>cryptorun demo [--db PATH] [--data DIR]</c>: the main job, offline. Starts the replay venue
+/// in-process over the real recordings in <c>shared/data/ohlcv</c> (AVAX/USDT perpetual 1m, July
+/// 2026, served as Binance USD-M; BTC/USD 1m and 1h served as Coinbase), fetches their whole ranges
+/// through the real connectors over loopback into the store, and prints a coverage table per
+/// series and where the data lives. A second run fetches nothing: the store already holds it all.
+/// </summary>
+internal static class DemoCommand
+{
+    /// <summary>The demo's series: venue, instrument, timeframe and file under <c>ohlcv/</c>.</summary>
+    internal static readonly IReadOnlyList<(string Venue, string Symbol, string Timeframe, string File)> Series =
+    [
+        ("binance-usdm", "AVAX/USDT:USDT", "1m", "binance-usdm_AVAXUSDT-1m-2026-07.csv"),
+        ("coinbase", "BTC/USD", "1m", "Coinbase_BTCUSD_minute.csv"),
+        ("coinbase", "BTC/USD", "1h", "Coinbase_BTCUSD_1h.csv"),
+    ];
+
+    internal static Command Create(CliEnvironment environment)
+    {
+        var db = CliOptions.Db();
+        var data = new Option<string>("--data") { Description = $"Recorded-data folder (default: {RecordedData.EnvironmentVariable}, else ../shared/data from the repository root)" };
+        var command = new Command("demo", "The main job, offline: replay real recordings, fetch them through the connectors into the store, show coverage") { db, data };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            environment,
+            environment.FullPath(parse.GetRequiredValue(db)),
+            parse.GetValue(data) is { } dir ? environment.FullPath(dir) : null,
+            cancellationToken));
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(CliEnvironment environment, string dbPath, string? dataRoot, CancellationToken cancellationToken)
+    {
+        string root;
+        try
+        {
+            root = dataRoot ?? RecordedData.Root();
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+
+        var options = new ReplayOptions { DataRoot = root, TimeProvider = environment.Time };
+        foreach (var (venue, symbol, timeframe, file) in Series)
+        {
+            var path = Path.Combine(root, "ohlcv", file);
+            if (!File.Exists(path))
+            {
+                throw new UsageException($"recording {path} is missing; is {root} the shared/data folder?");
+            }
+
+            options.Candles.Add(new ReplayCandleSource(venue, Instrument.Parse(symbol), Timeframe.Parse(timeframe), path));
+        }
+
+        var output = environment.Out;
+        output.WriteLine($"CryptoRun demo: replaying real recordings from {root}");
+        await using var server = await ReplayServeCommand.StartAsync(options, cancellationToken);
+        output.WriteLine($"replay venue listening on {server.BaseAddress.GetLeftPart(UriPartial.Authority)} (Binance USD-M, Coinbase, Kraken, OKX, Binance APIs)");
+        var endpoints = server.Series.Select(s => s.Venue).Distinct().Select(v => $"{v}={server.BaseAddress}").ToList();
+        using var connections = VenueConnections.Create(environment, endpoints, null);
+        await using var store = await SqliteCandleStore.OpenAsync(dbPath, environment.Time, cancellationToken);
+        var coverage = new List<Coverage>();
+        long requests = 0, fetched = 0;
+        var elapsed = TimeSpan.Zero;
+        foreach (var series in server.Series)
+        {
+            var provider = HistoryFetchCommand.Klines(connections.Connect(series.Venue), series.Timeframe);
+            output.WriteLine($"fetching {series.Venue} {series.Instrument} {series.Timeframe} {series.Span} ({series.Count:N0} candles recorded)");
+            var report = await HistoryFetchCommand.FetchAsync(environment, store, provider, series.Instrument, series.Timeframe, series.Span, cancellationToken);
+            requests += report.Requests;
+            fetched += report.CandlesFetched;
+            elapsed += report.Elapsed;
+            coverage.Add(await Coverage.ReadAsync(store, new SeriesKey(series.Venue, series.Instrument, series.Timeframe), cancellationToken));
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"fetched {fetched:N0} candles in {requests} requests over loopback in {elapsed.TotalSeconds:0.00} s{(requests == 0 ? " (the store already held everything)" : "")}"));
+        environment.Console.Write(Coverage.Table(coverage));
+        output.WriteLine($"data lives in {store.Location} (SQLite). Export with: cryptorun history export --venue coinbase --symbol BTC/USD --timeframe 1m --db {store.Location}");
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,156 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using CryptoRun.Domain;
+using CryptoRun.Storage;
+using CryptoRun.Storage.Sqlite;
+
+namespace CryptoRun.Cli.Commands;
+
+/// <summary>
+/// <c>cryptorun history export --venue V --symbol S --timeframe TF [--from T --to T] [--db PATH] [--format csv|jsonl]</c>:
+/// writes stored candles to standard output. CSV header
+/// <c>open_time,open,high,low,close,volume,quote_volume,trades,provider,fetched_at,status</c>; times
+/// ISO-8601 UTC ending in <c>Z</c>; values exactly as stored; absent values empty (CSV) or null (JSONL).
+/// </summary>
+internal static class HistoryExportCommand
+{
+    /// <summary>The CSV header.</summary>
+    internal const string CsvHeader = "open_time,open,high,low,close,volume,quote_volume,trades,provider,fetched_at,status";
+
+    internal static Command Create(CliEnvironment environment)
+    {
+        var venue = CliOptions.Venue();
+        var symbol = CliOptions.Symbol();
+        var timeframe = CliOptions.Timeframe();
+        var from = CliOptions.From(required: false);
+        var to = CliOptions.To(required: false);
+        var db = CliOptions.Db();
+        var format = new Option<string>("--format") { Description = "csv or jsonl", DefaultValueFactory = _ => "csv" };
+        format.AcceptOnlyFromAmong("csv", "jsonl");
+        var command = new Command("export", "Write stored candles to standard output as CSV or JSON lines") { venue, symbol, timeframe, from, to, db, format };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var fromText = parse.GetValue(from);
+            var toText = parse.GetValue(to);
+            TimeRange? range = (fromText, toText) switch
+            {
+                (null, null) => null,
+                ({ } f, { } t) => CliOptions.ParseRange(f, t),
+                ({ } f, null) => new TimeRange(CliOptions.ParseTime(f, "--from"), long.MaxValue),
+                (null, { } t) => new TimeRange(long.MinValue, CliOptions.ParseTime(t, "--to")),
+            };
+            return RunAsync(
+                environment,
+                parse.GetRequiredValue(venue).ToLowerInvariant(),
+                CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)),
+                CliOptions.ParseTimeframe(parse.GetRequiredValue(timeframe)),
+                range,
+                environment.FullPath(parse.GetRequiredValue(db)),
+                parse.GetRequiredValue(format),
+                cancellationToken);
+        });
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(
+        CliEnvironment environment,
+        string venue,
+        Instrument instrument,
+        Timeframe timeframe,
+        TimeRange? range,
+        string dbPath,
+        string format,
+        CancellationToken cancellationToken)
+    {
+        if (!File.Exists(dbPath))
+        {
+            throw new UsageException($"--db '{dbPath}' does not exist; fetch or import first");
+        }
+
+        await using var store = await SqliteCandleStore.OpenAsync(dbPath, environment.Time, cancellationToken);
+        var key = new SeriesKey(venue, instrument, timeframe);
+        var output = environment.Out;
+        var count = 0;
+        if (format == "csv")
+        {
+            output.WriteLine(CsvHeader);
+        }
+
+        await foreach (var row in store.ReadAsync(key, range, cancellationToken))
+        {
+            output.WriteLine(format == "csv" ? Csv(row) : Jsonl(row));
+            count++;
+        }
+
+        if (count == 0)
+        {
+            environment.Error.WriteLine($"note: the store holds no candles for {key}{(range is { } r ? $" in {r}" : "")}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static string Csv(StoredCandle row)
+    {
+        var c = row.Candle;
+        return string.Join(',',
+            TimeRange.Format(c.OpenTimeMs),
+            Text(c.Open),
+            Text(c.High),
+            Text(c.Low),
+            Text(c.Close),
+            Text(c.Volume),
+            c.QuoteVolume is { } quote ? Text(quote) : "",
+            c.TradeCount?.ToString(CultureInfo.InvariantCulture) ?? "",
+            Quote(row.Provider),
+            TimeRange.Format(row.FetchedAt.ToUnixTimeMilliseconds()),
+            row.Status.ToText());
+    }
+
+    private static string Jsonl(StoredCandle row)
+    {
+        var c = row.Candle;
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("open_time", TimeRange.Format(c.OpenTimeMs));
+            json.WriteString("open", Text(c.Open));
+            json.WriteString("high", Text(c.High));
+            json.WriteString("low", Text(c.Low));
+            json.WriteString("close", Text(c.Close));
+            json.WriteString("volume", Text(c.Volume));
+            if (c.QuoteVolume is { } quote)
+            {
+                json.WriteString("quote_volume", Text(quote));
+            }
+            else
+            {
+                json.WriteNull("quote_volume");
+            }
+
+            if (c.TradeCount is { } trades)
+            {
+                json.WriteNumber("trades", trades);
+            }
+            else
+            {
+                json.WriteNull("trades");
+            }
+
+            json.WriteString("provider", row.Provider);
+            json.WriteString("fetched_at", TimeRange.Format(row.FetchedAt.ToUnixTimeMilliseconds()));
+            json.WriteString("status", row.Status.ToText());
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Quote(string text) => text.Contains(',', StringComparison.Ordinal) || text.Contains('"', StringComparison.Ordinal)
+        ? $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\""
+        : text;
+}

@@ -1,0 +1,30 @@
+namespace CryptoRun.Cli;
+
+/// <summary>The process exit codes of <c>cryptorun</c> (documented in the README).</summary>
+public static class ExitCodes
+{
+    /// <summary>Success.</summary>
+    public const int Ok = 0;
+
+    /// <summary>An unexpected internal error (a bug): the message and stack go to standard error.</summary>
+    public const int Internal = 1;
+
+    /// <summary>Bad usage: unknown option, venue, symbol, timeframe or time; a missing file.</summary>
+    public const int Usage = 2;
+
+    /// <summary>A venue failed: unreachable, refused (4xx), rate-limited, banned, or 5xx.</summary>
+    public const int VenueFailure = 3;
+
+    /// <summary>Bad data: a malformed venue answer, a candle file in no known format, a quality-gate rejection. Nothing of it was stored.</summary>
+    public const int DataError = 4;
+
+    /// <summary>The store failed: cannot open or write the database, or its schema is newer than this build.</summary>
+    public const int StoreError = 5;
+
+    /// <summary>Cancelled by Ctrl-C; finished pages stay stored.</summary>
+    public const int Cancelled = 130;
+}
+
+/// <summary>A command-line usage error: the message says what was wrong and where.</summary>
+/// <param name="message">The message.</param>
+public sealed class UsageException(string message) : Exception(message);

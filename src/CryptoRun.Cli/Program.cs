@@ -1,0 +1,3 @@
+using CryptoRun.Cli;
+
+return await CliApp.RunAsync(args, CliEnvironment.FromProcess());

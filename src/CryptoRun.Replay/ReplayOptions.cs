@@ -1,0 +1,83 @@
+using System.Diagnostics.CodeAnalysis;
+using CryptoRun.Domain;
+
+namespace CryptoRun.Replay;
+
+/// <summary>A candle file the replay venue serves as one venue's series: <c>VENUE:BASE/QUOTE[:SETTLE]:TIMEFRAME=PATH</c>.</summary>
+/// <param name="Venue">The venue whose API serves it (<c>binance</c>, <c>binance-usdm</c>, <c>kraken</c>, <c>coinbase</c>, <c>okx</c>).</param>
+/// <param name="Instrument">The unified instrument.</param>
+/// <param name="Timeframe">The candles' timeframe.</param>
+/// <param name="Path">The candle file (any format <c>history import</c> reads).</param>
+public sealed record ReplayCandleSource(string Venue, Instrument Instrument, Timeframe Timeframe, string Path)
+{
+    /// <summary>Parses <c>VENUE:BASE/QUOTE[:SETTLE]:TIMEFRAME=PATH</c>, for example <c>coinbase:BTC/USD:1m=data/btc.csv</c>.</summary>
+    /// <param name="text">The specification.</param>
+    /// <returns>The source.</returns>
+    /// <exception cref="FormatException">The text is not of that form; the message quotes it and says which part is wrong.</exception>
+    public static ReplayCandleSource Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        const string Expected = "expected VENUE:BASE/QUOTE:TIMEFRAME=PATH, for example coinbase:BTC/USD:1m=Coinbase_BTCUSD_minute.csv";
+        var equals = text.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || equals == text.Length - 1)
+        {
+            throw new FormatException($"'{text}': {Expected}");
+        }
+
+        var spec = text[..equals];
+        var firstColon = spec.IndexOf(':', StringComparison.Ordinal);
+        var lastColon = spec.LastIndexOf(':');
+        if (firstColon <= 0 || lastColon == firstColon)
+        {
+            throw new FormatException($"'{text}': {Expected}");
+        }
+
+        var symbol = spec[(firstColon + 1)..lastColon];
+        if (!Instrument.TryParse(symbol, out var instrument))
+        {
+            throw new FormatException($"'{text}': '{symbol}' is not a unified symbol (BASE/QUOTE or BASE/QUOTE:SETTLE)");
+        }
+
+        return new ReplayCandleSource(spec[..firstColon].ToLowerInvariant(), instrument, Timeframe.Parse(spec[(lastColon + 1)..]), text[(equals + 1)..]);
+    }
+
+    /// <summary>Tries <see cref="Parse(string)"/>.</summary>
+    /// <param name="text">The specification.</param>
+    /// <param name="source">The source when valid.</param>
+    /// <returns><see langword="true"/> when valid.</returns>
+    public static bool TryParse(string text, [NotNullWhen(true)] out ReplayCandleSource? source)
+    {
+        try
+        {
+            source = Parse(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            source = null;
+            return false;
+        }
+    }
+}
+
+/// <summary>Options of the replay venue.</summary>
+public sealed class ReplayOptions
+{
+    /// <summary>The candle files to serve.</summary>
+    public IList<ReplayCandleSource> Candles { get; } = [];
+
+    /// <summary>The loopback port to listen on; 0 picks a free one.</summary>
+    /// <value>Default 0.</value>
+    public int Port { get; init; }
+
+    /// <summary>
+    /// The recorded-data folder whose <c>ws-captures/v1</c> supplies market metadata, REST book snapshots
+    /// and recorded trades; null to use <see cref="RecordedData.Root"/> when it exists.
+    /// </summary>
+    /// <value>Default null.</value>
+    public string? DataRoot { get; init; }
+
+    /// <summary>The venue's clock: which candles are closed, the time in responses, rate-limit windows.</summary>
+    /// <value>Default <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}

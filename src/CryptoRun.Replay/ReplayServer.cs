@@ -1,0 +1,206 @@
+using System.Net;
+using CryptoRun.CandleFiles;
+using CryptoRun.Domain;
+using CryptoRun.Replay.Recordings;
+using CryptoRun.Replay.Venues;
+using CryptoRun.Venues.Binance;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CryptoRun.Replay;
+
+/// <summary>A candle series the replay venue serves.</summary>
+/// <param name="Venue">The venue whose API serves it.</param>
+/// <param name="Instrument">The unified instrument.</param>
+/// <param name="Timeframe">The timeframe.</param>
+/// <param name="Path">The file it was read from.</param>
+/// <param name="Format">The file's detected format.</param>
+/// <param name="Count">Number of candles.</param>
+/// <param name="Span">Half-open range from the first open time to the last candle's close.</param>
+public sealed record ReplaySeriesInfo(
+    string Venue,
+    Instrument Instrument,
+    Timeframe Timeframe,
+    string Path,
+    CandleFileFormat Format,
+    int Count,
+    TimeRange Span);
+
+/// <summary>
+/// The replay venue: an HTTP server on 127.0.0.1 that serves recorded real data through the REST
+/// endpoints of Binance spot (<c>/api/v3</c>), Binance USD-M (<c>/fapi/v1</c>), Kraken
+/// (<c>/0/public</c>), Coinbase Exchange (<c>/products</c>) and OKX (<c>/api/v5</c>), all on one
+/// port, in each venue's own formats, page limits, ordering and error bodies.
+/// </summary>
+/// <remarks>
+/// Market metadata, REST book snapshots and trades come from <c>ws-captures/v1</c> in the recorded
+/// data folder; candles from the files given in <see cref="ReplayOptions.Candles"/>.
+/// </remarks>
+public sealed class ReplayServer : IAsyncDisposable
+{
+    /// <summary>Which capture files hold each venue's traffic (file-name prefixes in <c>ws-captures/v1</c>).</summary>
+    private static readonly Dictionary<string, string> CapturePrefixes = new(StringComparer.Ordinal)
+    {
+        ["binance"] = "BINANCE.",
+        ["binance-usdm"] = "BINANCE_FUTURES.",
+        ["kraken"] = "KRAKEN.",
+        ["coinbase"] = "COINBASE.",
+        ["okx"] = "OKX.",
+    };
+
+    private readonly WebApplication _app;
+
+    private ReplayServer(WebApplication app, Uri baseAddress, IReadOnlyList<IReplayVenue> venues, IReadOnlyList<ReplaySeriesInfo> series)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Series = series;
+        Notices = venues.SelectMany(v => v.Notices).ToList();
+        Instruments = venues.ToDictionary(v => v.Name, v => v.Instruments, StringComparer.Ordinal);
+    }
+
+    /// <summary>The venue names the replay serves.</summary>
+    public static IReadOnlyCollection<string> Venues => CapturePrefixes.Keys;
+
+    /// <summary>The server's address, <c>http://127.0.0.1:PORT/</c>: every venue's base URL.</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>The candle series served.</summary>
+    public IReadOnlyList<ReplaySeriesInfo> Series { get; }
+
+    /// <summary>Start-up notices (fields a file lacks that a venue format needs, served as zero).</summary>
+    public IReadOnlyList<string> Notices { get; }
+
+    /// <summary>The instruments each venue holds data for.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<Instrument>> Instruments { get; }
+
+    /// <summary>Loads the recordings and starts listening.</summary>
+    /// <param name="options">What to serve and where.</param>
+    /// <param name="cancellationToken">Cancels start-up.</param>
+    /// <returns>The running server; dispose it to stop.</returns>
+    /// <exception cref="ArgumentException">A candle source names a venue the replay does not serve, or a timeframe the venue has no interval for.</exception>
+    /// <exception cref="CandleFileException">A candle file is unreadable or not aligned to its timeframe.</exception>
+    /// <exception cref="IOException">The port is taken.</exception>
+    public static async Task<ReplayServer> StartAsync(ReplayOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var loaded = new List<ReplaySeries>();
+        foreach (var source in options.Candles)
+        {
+            if (!CapturePrefixes.ContainsKey(source.Venue))
+            {
+                throw new ArgumentException($"the replay venue serves {string.Join(", ", Venues)}; not '{source.Venue}'");
+            }
+
+            var file = CandleFileReader.Read(source.Path, source.Instrument).CheckTimeframe(source.Timeframe);
+            loaded.Add(new ReplaySeries(source, file));
+        }
+
+        var duplicate = loaded.GroupBy(s => (s.Source.Venue, s.Source.Instrument, s.Timeframe)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"{duplicate.Key.Venue}:{duplicate.Key.Instrument}:{duplicate.Key.Timeframe} is given twice");
+        }
+
+        var captures = CaptureFolder(options.DataRoot);
+        var venues = new List<IReplayVenue>();
+        foreach (var (venue, prefix) in CapturePrefixes)
+        {
+            var responses = new List<RecordedResponse>();
+            var frames = new List<RecordedFrame>();
+            if (captures is not null)
+            {
+                foreach (var path in Directory.GetFiles(captures, prefix + "*").Order(StringComparer.Ordinal))
+                {
+                    var (r, f) = CaptureReader.Read(path);
+                    responses.AddRange(r);
+                    frames.AddRange(f);
+                }
+            }
+
+            var context = new ReplayVenueContext(venue, options.TimeProvider, loaded.Where(s => s.Source.Venue == venue).ToList(), responses, frames);
+            venues.Add(venue switch
+            {
+                "binance" => new BinanceReplay(BinanceApi.Spot, context),
+                "binance-usdm" => new BinanceReplay(BinanceApi.UsdM, context),
+                "kraken" => new KrakenReplay(context),
+                "coinbase" => new CoinbaseReplay(context),
+                _ => new OkxReplay(context),
+            });
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+        });
+        var app = builder.Build();
+        foreach (var venue in venues)
+        {
+            venue.Map(app);
+        }
+
+        app.MapFallback(context => ReplayHttp.Send(context, 404, ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("message", $"the replay venue has no endpoint {context.Request.Method} {context.Request.Path}");
+            w.WriteEndObject();
+        })));
+
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(address).Port;
+        var series = loaded.Select(s => new ReplaySeriesInfo(
+            s.Source.Venue,
+            s.Source.Instrument,
+            s.Timeframe,
+            s.Source.Path,
+            s.File.Format,
+            s.Rows.Count,
+            s.File.Span(s.Timeframe))).ToList();
+        return new ReplayServer(app, new Uri($"http://127.0.0.1:{port}/"), venues, series);
+    }
+
+    /// <summary>Waits until the server stops (Ctrl-C in <c>replay serve</c>) or <paramref name="cancellationToken"/> fires.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when the server stops.</returns>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>Stops the server and releases the port.</summary>
+    /// <returns>A task that completes when stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static string? CaptureFolder(string? dataRoot)
+    {
+        string root;
+        if (dataRoot is not null)
+        {
+            root = dataRoot;
+        }
+        else
+        {
+            try
+            {
+                root = RecordedData.Root();
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return null;
+            }
+        }
+
+        var folder = Path.Combine(root, "ws-captures", "v1");
+        return Directory.Exists(folder) ? folder : null;
+    }
+}

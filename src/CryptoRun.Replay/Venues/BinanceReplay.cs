@@ -1,0 +1,490 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CryptoRun.Domain;
+using CryptoRun.Replay.Recordings;
+using CryptoRun.Venues.Binance;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace CryptoRun.Replay.Venues;
+
+/// <summary>
+/// Binance spot (<c>/api/v3</c>) or USD-M futures (<c>/fapi/v1</c>) as recorded: <c>exchangeInfo</c>
+/// (recorded symbol entries of the instruments held), <c>klines</c> (max 1000 spot / 1500 USD-M;
+/// ascending; <c>startTime</c>/<c>endTime</c> inclusive on open time), <c>depth</c> (the recorded
+/// REST snapshots), <c>aggTrades</c> (recorded <c>@aggTrade</c> frames), <c>time</c>, <c>ping</c>;
+/// errors as <c>{"code": -1121, "msg": "Invalid symbol."}</c> with HTTP 400; the used weight of the
+/// current minute in <c>X-MBX-USED-WEIGHT-1M</c>.
+/// </summary>
+internal sealed class BinanceReplay : IReplayVenue
+{
+    private static readonly HashSet<string> SpotIntervals = ["1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"];
+    private static readonly HashSet<string> FuturesIntervals = ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"];
+
+    private static readonly string[] KlineNumbers = ["startTime", "endTime", "limit"];
+    private static readonly string[] AggTradeNumbers = ["fromId", "startTime", "endTime", "limit"];
+    private static readonly string[] SpotAggTradeFields = ["a", "p", "q", "f", "l", "T", "m", "M"];
+    private static readonly string[] FuturesAggTradeFields = ["a", "p", "q", "f", "l", "T", "m"];
+
+    private readonly BinanceApi _api;
+    private readonly ReplayVenueContext _context;
+    private readonly bool _futures;
+    private readonly Dictionary<string, string> _symbolEntries = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Symbol, string Interval), ReplaySeries> _series = [];
+    private readonly Dictionary<string, string> _depth = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<JsonElement>> _aggTrades = new(StringComparer.Ordinal);
+    private readonly List<string> _notices = [];
+    private readonly List<Instrument> _instruments = [];
+    private readonly string _rateLimits = "[]";
+    private readonly Lock _weightLock = new();
+    private long _weightMinute;
+    private int _weightUsed;
+
+    internal BinanceReplay(BinanceApi api, ReplayVenueContext context)
+    {
+        _api = api;
+        _context = context;
+        _futures = api == BinanceApi.UsdM;
+        MarketCatalog? catalog = null;
+        var info = context.Responses.LastOrDefault(r => r.Url.EndsWith("/exchangeInfo", StringComparison.Ordinal));
+        var rawEntries = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (info is not null)
+        {
+            (catalog, _) = BinanceParser.ParseExchangeInfo(api.Name, Encoding.UTF8.GetBytes(info.Body));
+            using var document = JsonDocument.Parse(info.Body);
+            foreach (var symbol in document.RootElement.GetProperty("symbols").EnumerateArray())
+            {
+                rawEntries[symbol.GetProperty("symbol").GetString()!] = symbol.GetRawText();
+            }
+
+            if (document.RootElement.TryGetProperty("rateLimits", out var limits))
+            {
+                _rateLimits = limits.GetRawText();
+            }
+        }
+
+        foreach (var response in context.Responses.Where(r => r.Url.Contains("/depth?", StringComparison.Ordinal)))
+        {
+            var symbol = QueryValue(response.Url, "symbol");
+            if (symbol is not null)
+            {
+                _depth[symbol] = response.Body;
+            }
+        }
+
+        foreach (var frame in context.Frames)
+        {
+            if (!frame.Payload.Contains("@aggTrade", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            using var document = JsonDocument.Parse(frame.Payload);
+            var data = document.RootElement.GetProperty("data");
+            var symbol = data.GetProperty("s").GetString()!;
+            if (!_aggTrades.TryGetValue(symbol, out var list))
+            {
+                _aggTrades[symbol] = list = [];
+            }
+
+            list.Add(data.Clone());
+        }
+
+        foreach (var series in context.Series)
+        {
+            string symbol;
+            if (catalog is not null && catalog.TryGet(series.Source.Instrument, out var market))
+            {
+                symbol = market.VenueSymbol;
+            }
+            else
+            {
+                (symbol, var entry) = Synthesize(series.Source.Instrument);
+                rawEntries.TryAdd(symbol, entry);
+            }
+
+            _series[(symbol, series.Timeframe.Name)] = series;
+            Hold(symbol, series.Source.Instrument, rawEntries);
+            var missing = new List<string>();
+            if (!series.HasQuoteVolume)
+            {
+                missing.Add("quote volume");
+            }
+
+            if (!series.HasTradeCount)
+            {
+                missing.Add("trade count");
+            }
+
+            if (!series.HasTakerVolumes)
+            {
+                missing.Add("taker buy volumes");
+            }
+
+            if (missing.Count > 0)
+            {
+                _notices.Add($"{api.Name}:{series.Source.Instrument}:{series.Timeframe}: the file has no {string.Join(", ", missing)}; klines carry 0 there");
+            }
+        }
+
+        foreach (var symbol in _depth.Keys.Concat(_aggTrades.Keys))
+        {
+            if (catalog is not null && catalog.TryGetByVenueSymbol(symbol, out var market))
+            {
+                Hold(symbol, market.Instrument, rawEntries);
+            }
+        }
+    }
+
+    public string Name => _api.Name;
+
+    public IReadOnlyList<Instrument> Instruments => _instruments;
+
+    public IReadOnlyList<string> Notices => _notices;
+
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        var prefix = _api.PathPrefix;
+        routes.MapGet($"{prefix}/ping", context => Reply(context, 1, ReplayHttp.Json(w => { w.WriteStartObject(); w.WriteEndObject(); })));
+        routes.MapGet($"{prefix}/time", context => Reply(context, 1, ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("serverTime", _context.NowMs);
+            w.WriteEndObject();
+        })));
+        routes.MapGet($"{prefix}/exchangeInfo", ExchangeInfo);
+        routes.MapGet($"{prefix}/klines", Klines);
+        routes.MapGet($"{prefix}/depth", Depth);
+        routes.MapGet($"{prefix}/aggTrades", AggTrades);
+    }
+
+    private Task ExchangeInfo(HttpContext context)
+        => Reply(context, _api.ExchangeInfoWeight, ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("timezone", "UTC");
+            w.WriteNumber("serverTime", _context.NowMs);
+            if (_futures)
+            {
+                w.WriteString("futuresType", "U_MARGINED");
+            }
+
+            w.WritePropertyName("rateLimits");
+            w.WriteRawValue(_rateLimits);
+            w.WritePropertyName("exchangeFilters");
+            w.WriteStartArray();
+            w.WriteEndArray();
+            w.WritePropertyName("symbols");
+            w.WriteStartArray();
+            foreach (var entry in _symbolEntries.Values)
+            {
+                w.WriteRawValue(entry);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }));
+
+    private Task Klines(HttpContext context)
+    {
+        var symbol = context.Query("symbol");
+        var interval = context.Query("interval");
+        var limitText = context.Query("limit");
+        var weight = _futures ? _api.KlineWeight(limitText is null ? 500 : int.TryParse(limitText, out var l) ? l : 500) : 2;
+        if (limitText is null && _futures)
+        {
+            weight = 5; // measured: no limit costs as much as limit=1000
+        }
+
+        if (symbol is null)
+        {
+            return Error(context, weight, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+        }
+
+        if (interval is null)
+        {
+            return Error(context, weight, -1102, "Mandatory parameter 'interval' was not sent, was empty/null, or malformed.");
+        }
+
+        if (!_symbolEntries.ContainsKey(symbol.ToUpperInvariant()))
+        {
+            return Error(context, weight, -1121, "Invalid symbol.");
+        }
+
+        if (!(_futures ? FuturesIntervals : SpotIntervals).Contains(interval))
+        {
+            return Error(context, weight, -1120, "Invalid interval.");
+        }
+
+        foreach (var name in KlineNumbers)
+        {
+            if (!ReplayHttp.TryLong(context.Query(name), out _))
+            {
+                return Error(context, weight, -1100, $"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'.");
+            }
+        }
+
+        ReplayHttp.TryLong(context.Query("startTime"), out var startTime);
+        ReplayHttp.TryLong(context.Query("endTime"), out var endTime);
+        ReplayHttp.TryLong(limitText, out var limitValue);
+        var limit = (int)Math.Min(limitValue ?? 500, int.MaxValue);
+        if (limit < 1 || (_futures && limit > _api.MaxKlinesPerRequest))
+        {
+            return Error(context, weight, -1130, "Data sent for parameter 'limit' is not valid.");
+        }
+
+        limit = Math.Min(limit, _api.MaxKlinesPerRequest); // spot caps silently
+
+        var rows = new List<CryptoRun.CandleFiles.CandleFileRow>();
+        if (_series.TryGetValue((symbol.ToUpperInvariant(), interval), out var series))
+        {
+            var now = _context.NowMs;
+            var upper = Math.Min(endTime ?? long.MaxValue - 1, now) + 1;
+            if (startTime is { } from)
+            {
+                rows.AddRange(series.Between(from, upper).Take(limit));
+            }
+            else
+            {
+                var all = series.Between(long.MinValue, upper).ToList();
+                rows.AddRange(all.Skip(Math.Max(0, all.Count - limit)));
+            }
+        }
+
+        var step = series?.Timeframe.Milliseconds ?? 0;
+        return Reply(context, weight, ReplayHttp.Json(w =>
+        {
+            w.WriteStartArray();
+            foreach (var row in rows)
+            {
+                var c = row.Candle;
+                w.WriteStartArray();
+                w.WriteNumberValue(c.OpenTimeMs);
+                w.Text(c.Open);
+                w.Text(c.High);
+                w.Text(c.Low);
+                w.Text(c.Close);
+                w.Text(c.Volume);
+                w.WriteNumberValue(c.OpenTimeMs + step - 1);
+                w.Text(c.QuoteVolume ?? 0m);
+                w.WriteNumberValue(c.TradeCount ?? 0);
+                w.Text(row.TakerBuyVolume ?? 0m);
+                w.Text(row.TakerBuyQuoteVolume ?? 0m);
+                w.WriteStringValue("0");
+                w.WriteEndArray();
+            }
+
+            w.WriteEndArray();
+        }));
+    }
+
+    private Task Depth(HttpContext context)
+    {
+        var symbol = context.Query("symbol")?.ToUpperInvariant();
+        var limitText = context.Query("limit");
+        if (!ReplayHttp.TryLong(limitText, out var limitValue))
+        {
+            return Error(context, 1, -1100, "Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'.");
+        }
+
+        var limit = (int)Math.Clamp(limitValue ?? (_futures ? 500 : 100), 0, int.MaxValue);
+        var weight = _api.DepthWeight(limit);
+        if (symbol is null)
+        {
+            return Error(context, weight, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+        }
+
+        if (!_symbolEntries.ContainsKey(symbol))
+        {
+            return Error(context, weight, -1121, "Invalid symbol.");
+        }
+
+        if (_api.DepthLimits is { } allowed && !allowed.Contains(limit))
+        {
+            return Error(context, weight, -4021, $"{limit} is not valid depth limit");
+        }
+
+        limit = Math.Clamp(limit, 1, _api.MaxDepth);
+        return Reply(context, weight, ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            if (_depth.TryGetValue(symbol, out var recorded))
+            {
+                using var document = JsonDocument.Parse(recorded);
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    if (property.NameEquals("bids") || property.NameEquals("asks"))
+                    {
+                        w.WritePropertyName(property.Name);
+                        w.WriteStartArray();
+                        foreach (var level in property.Value.EnumerateArray().Take(limit))
+                        {
+                            level.WriteTo(w);
+                        }
+
+                        w.WriteEndArray();
+                    }
+                    else
+                    {
+                        property.WriteTo(w);
+                    }
+                }
+            }
+            else
+            {
+                // Held for candles only: no book was recorded for it.
+                w.WriteNumber("lastUpdateId", 0);
+                w.WriteStartArray("bids");
+                w.WriteEndArray();
+                w.WriteStartArray("asks");
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+        }));
+    }
+
+    private Task AggTrades(HttpContext context)
+    {
+        var symbol = context.Query("symbol")?.ToUpperInvariant();
+        var weight = _api.AggTradesWeight;
+        if (symbol is null)
+        {
+            return Error(context, weight, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+        }
+
+        if (!_symbolEntries.ContainsKey(symbol))
+        {
+            return Error(context, weight, -1121, "Invalid symbol.");
+        }
+
+        foreach (var name in AggTradeNumbers)
+        {
+            if (!ReplayHttp.TryLong(context.Query(name), out _))
+            {
+                return Error(context, weight, -1100, $"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'.");
+            }
+        }
+
+        ReplayHttp.TryLong(context.Query("limit"), out var limitValue);
+        ReplayHttp.TryLong(context.Query("fromId"), out var fromId);
+        ReplayHttp.TryLong(context.Query("startTime"), out var startTime);
+        ReplayHttp.TryLong(context.Query("endTime"), out var endTime);
+        var limit = (int)Math.Clamp(limitValue ?? 500, 1, 1000);
+        IEnumerable<JsonElement> trades = _aggTrades.GetValueOrDefault(symbol) ?? [];
+        trades = trades.Where(t =>
+            (fromId is null || t.GetProperty("a").GetInt64() >= fromId)
+            && (startTime is null || t.GetProperty("T").GetInt64() >= startTime)
+            && (endTime is null || t.GetProperty("T").GetInt64() <= endTime));
+        var selected = fromId is null && startTime is null ? trades.TakeLast(limit) : trades.Take(limit);
+        return Reply(context, weight, ReplayHttp.Json(w =>
+        {
+            w.WriteStartArray();
+            foreach (var trade in selected)
+            {
+                w.WriteStartObject();
+                foreach (var field in _futures ? FuturesAggTradeFields : SpotAggTradeFields)
+                {
+                    if (trade.TryGetProperty(field, out var value))
+                    {
+                        w.WritePropertyName(field);
+                        value.WriteTo(w);
+                    }
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }));
+    }
+
+    private void Hold(string symbol, Instrument instrument, Dictionary<string, string> rawEntries)
+    {
+        if (_symbolEntries.ContainsKey(symbol) || !rawEntries.TryGetValue(symbol, out var entry))
+        {
+            return;
+        }
+
+        _symbolEntries[symbol] = entry;
+        _instruments.Add(instrument);
+    }
+
+    /// <summary>A minimal symbol entry for an instrument the recorded exchangeInfo does not list.</summary>
+    private (string Symbol, string Entry) Synthesize(Instrument instrument)
+    {
+        var symbol = instrument.Base + instrument.Quote;
+        var entry = ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("symbol", symbol);
+            if (_futures)
+            {
+                w.WriteString("pair", symbol);
+                w.WriteString("contractType", "PERPETUAL");
+            }
+
+            w.WriteString("status", "TRADING");
+            w.WriteString("baseAsset", instrument.Base);
+            w.WriteString("quoteAsset", instrument.Quote);
+            if (_futures)
+            {
+                w.WriteString("marginAsset", instrument.Settle ?? instrument.Quote);
+            }
+
+            w.WriteEndObject();
+        });
+        return (symbol, Encoding.UTF8.GetString(entry));
+    }
+
+    private Task Error(HttpContext context, int weight, int code, string message)
+        => Reply(context, weight, ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("code", code);
+            w.WriteString("msg", message);
+            w.WriteEndObject();
+        }), 400);
+
+    private Task Reply(HttpContext context, int weight, byte[] body, int status = 200)
+    {
+        int used;
+        lock (_weightLock)
+        {
+            var minute = _context.NowMs / 60_000;
+            if (minute != _weightMinute)
+            {
+                _weightMinute = minute;
+                _weightUsed = 0;
+            }
+
+            _weightUsed += weight;
+            used = _weightUsed;
+        }
+
+        var text = used.ToString(CultureInfo.InvariantCulture);
+        return ReplayHttp.Send(context, status, body, ("X-MBX-USED-WEIGHT-1M", text), ("X-MBX-USED-WEIGHT", text));
+    }
+
+    private static string? QueryValue(string url, string name)
+    {
+        var query = url.IndexOf('?', StringComparison.Ordinal);
+        if (query < 0)
+        {
+            return null;
+        }
+
+        foreach (var part in url[(query + 1)..].Split('&'))
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0 && part[..equals] == name)
+            {
+                return Uri.UnescapeDataString(part[(equals + 1)..]);
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,382 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CryptoRun.CandleFiles;
+using CryptoRun.Domain;
+using CryptoRun.Replay.Recordings;
+using CryptoRun.Venues.Kraken;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace CryptoRun.Replay.Venues;
+
+/// <summary>
+/// Kraken spot as recorded: <c>/0/public/AssetPairs</c>, <c>/0/public/OHLC</c> (the 720 most recent
+/// committed candles after the exclusive <c>since</c>, plus the candle in progress when the clock is
+/// inside the recording; <c>last</c> is the last committed open time), <c>/0/public/Trades</c>
+/// (recorded <c>trade</c> frames), <c>/0/public/Depth</c> (the recorded <c>book-1000</c> snapshot),
+/// <c>/0/public/Time</c>; errors as HTTP 200 with <c>{"error": ["EQuery:Unknown asset pair"]}</c>.
+/// </summary>
+internal sealed class KrakenReplay : IReplayVenue
+{
+    private static readonly HashSet<long> Intervals = [1, 5, 15, 30, 60, 240, 1440, 10080, 21600];
+    private static readonly (string RestName, string WsName)[] BookSides = [("asks", "as"), ("bids", "bs")];
+    private static readonly string[] AliasFields = ["altname", "wsname"];
+
+    private readonly ReplayVenueContext _context;
+    private readonly Dictionary<string, string> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _aliases = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<(string Pair, long Minutes), ReplaySeries> _series = [];
+    private readonly Dictionary<string, JsonElement> _books = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<JsonElement>> _trades = new(StringComparer.Ordinal);
+    private readonly List<Instrument> _instruments = [];
+    private readonly List<string> _notices = [];
+
+    internal KrakenReplay(ReplayVenueContext context)
+    {
+        _context = context;
+        MarketCatalog? catalog = null;
+        var raw = new Dictionary<string, string>(StringComparer.Ordinal);
+        var pairs = context.Responses.LastOrDefault(r => r.Url.EndsWith("/0/public/AssetPairs", StringComparison.Ordinal));
+        if (pairs is not null)
+        {
+            catalog = KrakenParser.ParseAssetPairs(KrakenConnector.VenueName, Encoding.UTF8.GetBytes(pairs.Body));
+            using var document = JsonDocument.Parse(pairs.Body);
+            foreach (var pair in document.RootElement.GetProperty("result").EnumerateObject())
+            {
+                raw[pair.Name] = pair.Value.GetRawText();
+            }
+        }
+
+        foreach (var frame in context.Frames)
+        {
+            if (!frame.Payload.StartsWith('['))
+            {
+                continue;
+            }
+
+            using var document = JsonDocument.Parse(frame.Payload);
+            var message = document.RootElement;
+            var length = message.GetArrayLength();
+            if (length < 4 || message[length - 2].ValueKind != JsonValueKind.String || catalog is null
+                || !catalog.TryGetByVenueSymbol(message[length - 1].GetString()!, out var market))
+            {
+                continue;
+            }
+
+            var channel = message[length - 2].GetString()!;
+            if (channel.StartsWith("book-", StringComparison.Ordinal) && message[1].TryGetProperty("as", out _)
+                && !_books.ContainsKey(market.VenueSymbol))
+            {
+                _books[market.VenueSymbol] = message[1].Clone();
+                Hold(market.VenueSymbol, market.Instrument, raw);
+            }
+            else if (channel == "trade")
+            {
+                if (!_trades.TryGetValue(market.VenueSymbol, out var list))
+                {
+                    _trades[market.VenueSymbol] = list = [];
+                }
+
+                list.AddRange(message[1].EnumerateArray().Select(t => t.Clone()));
+                Hold(market.VenueSymbol, market.Instrument, raw);
+            }
+        }
+
+        foreach (var series in context.Series)
+        {
+            string pair;
+            if (catalog is not null && catalog.TryGet(series.Source.Instrument, out var market))
+            {
+                pair = market.VenueSymbol;
+            }
+            else
+            {
+                var b = KrakenParser.ToKrakenAsset(series.Source.Instrument.Base);
+                var q = KrakenParser.ToKrakenAsset(series.Source.Instrument.Quote);
+                pair = b + q;
+                raw.TryAdd(pair, Encoding.UTF8.GetString(ReplayHttp.Json(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("altname", pair);
+                    w.WriteString("wsname", $"{b}/{q}");
+                    w.WriteString("base", b);
+                    w.WriteString("quote", q);
+                    w.WriteString("status", "online");
+                    w.WriteEndObject();
+                })));
+            }
+
+            _series[(pair, series.Timeframe.Minutes)] = series;
+            Hold(pair, series.Source.Instrument, raw);
+            if (!series.HasQuoteVolume || !series.HasTradeCount)
+            {
+                _notices.Add($"kraken:{series.Source.Instrument}:{series.Timeframe}: the file has no {(series.HasQuoteVolume ? "trade count" : "quote volume, so no vwap")}; OHLC rows carry 0 there");
+            }
+        }
+    }
+
+    public string Name => KrakenConnector.VenueName;
+
+    public IReadOnlyList<Instrument> Instruments => _instruments;
+
+    public IReadOnlyList<string> Notices => _notices;
+
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/0/public/Time", context =>
+        {
+            var now = _context.Time.GetUtcNow();
+            return Ok(context, w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("unixtime", now.ToUnixTimeSeconds());
+                w.WriteString("rfc1123", now.ToString("r", CultureInfo.InvariantCulture));
+                w.WriteEndObject();
+            });
+        });
+        routes.MapGet("/0/public/AssetPairs", AssetPairs);
+        routes.MapGet("/0/public/OHLC", Ohlc);
+        routes.MapGet("/0/public/Trades", Trades);
+        routes.MapGet("/0/public/Depth", Depth);
+    }
+
+    private Task AssetPairs(HttpContext context)
+    {
+        var wanted = context.Query("pair")?.Split(',').Select(p => _aliases.GetValueOrDefault(p)).ToList();
+        if (wanted is not null && wanted.Any(p => p is null))
+        {
+            return Error(context, "EQuery:Unknown asset pair");
+        }
+
+        return Ok(context, w =>
+        {
+            w.WriteStartObject();
+            foreach (var (pair, entry) in _entries)
+            {
+                if (wanted is null || wanted.Contains(pair))
+                {
+                    w.WritePropertyName(pair);
+                    w.WriteRawValue(entry);
+                }
+            }
+
+            w.WriteEndObject();
+        });
+    }
+
+    private Task Ohlc(HttpContext context)
+    {
+        if (Resolve(context) is not { } pair)
+        {
+            return Error(context, context.Query("pair") is null ? "EGeneral:Invalid arguments" : "EQuery:Unknown asset pair");
+        }
+
+        if (!ReplayHttp.TryLong(context.Query("interval"), out var interval) || !ReplayHttp.TryLong(context.Query("since"), out var since)
+            || !Intervals.Contains(interval ?? 1))
+        {
+            return Error(context, "EGeneral:Invalid arguments");
+        }
+
+        var now = _context.NowMs;
+        var committed = new List<CandleFileRow>();
+        CandleFileRow? current = null;
+        long last = 0;
+        if (_series.TryGetValue((pair, interval ?? 1), out var series))
+        {
+            var step = series.Timeframe.Milliseconds;
+            foreach (var row in series.Between(long.MinValue, now + 1))
+            {
+                if (row.Candle.OpenTimeMs + step <= now)
+                {
+                    last = row.Candle.OpenTimeMs / 1000;
+                    if (row.Candle.OpenTimeMs / 1000 > (since ?? long.MinValue))
+                    {
+                        committed.Add(row);
+                    }
+                }
+                else
+                {
+                    current = row;
+                }
+            }
+        }
+
+        var rows = committed.Skip(Math.Max(0, committed.Count - KrakenConnector.OhlcDepth)).ToList();
+        if (current is not null)
+        {
+            rows.Add(current);
+        }
+
+        return Ok(context, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray(pair);
+            foreach (var row in rows)
+            {
+                var c = row.Candle;
+                w.WriteStartArray();
+                w.WriteNumberValue(c.OpenTimeMs / 1000);
+                w.Text(c.Open);
+                w.Text(c.High);
+                w.Text(c.Low);
+                w.Text(c.Close);
+                w.Text(c.QuoteVolume is { } quote && c.Volume > 0 ? Math.Round(quote / c.Volume, 10) : 0m);
+                w.Text(c.Volume);
+                w.WriteNumberValue(c.TradeCount ?? 0);
+                w.WriteEndArray();
+            }
+
+            w.WriteEndArray();
+            w.WriteNumber("last", last);
+            w.WriteEndObject();
+        });
+    }
+
+    private Task Trades(HttpContext context)
+    {
+        if (Resolve(context) is not { } pair)
+        {
+            return Error(context, context.Query("pair") is null ? "EGeneral:Invalid arguments" : "EQuery:Unknown asset pair");
+        }
+
+        if (!ReplayHttp.TryLong(context.Query("count"), out var count))
+        {
+            return Error(context, "EGeneral:Invalid arguments");
+        }
+
+        var sinceText = context.Query("since");
+        decimal? since = null;
+        if (sinceText is not null)
+        {
+            if (!decimal.TryParse(sinceText, NumberStyles.Float, CultureInfo.InvariantCulture, out var s))
+            {
+                return Error(context, "EGeneral:Invalid arguments");
+            }
+
+            // A nanosecond cursor (from "last") or seconds.
+            since = s > 100_000_000_000m ? s / 1_000_000_000m : s;
+        }
+
+        var limit = (int)Math.Clamp(count ?? 1000, 1, 1000);
+        var all = (_trades.GetValueOrDefault(pair) ?? []).Where(t => since is null || Seconds(t) > since).ToList();
+        var selected = since is null ? all.Skip(Math.Max(0, all.Count - limit)).ToList() : all.Take(limit).ToList();
+        var lastNs = selected.Count > 0 ? decimal.Truncate(Seconds(selected[^1]) * 1_000_000_000m) : 0m;
+        return Ok(context, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray(pair);
+            foreach (var trade in selected)
+            {
+                w.WriteStartArray();
+                var index = 0;
+                foreach (var field in trade.EnumerateArray())
+                {
+                    // The WebSocket sends the time as a string; the REST answer has it as a number with the same digits.
+                    if (index++ == 2 && field.ValueKind == JsonValueKind.String)
+                    {
+                        w.WriteRawValue(field.GetString()!, skipInputValidation: true);
+                    }
+                    else
+                    {
+                        field.WriteTo(w);
+                    }
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndArray();
+            w.WriteString("last", lastNs.ToString(CultureInfo.InvariantCulture));
+            w.WriteEndObject();
+        });
+    }
+
+    private Task Depth(HttpContext context)
+    {
+        if (Resolve(context) is not { } pair)
+        {
+            return Error(context, context.Query("pair") is null ? "EGeneral:Invalid arguments" : "EQuery:Unknown asset pair");
+        }
+
+        if (!ReplayHttp.TryLong(context.Query("count"), out var count))
+        {
+            return Error(context, "EGeneral:Invalid arguments");
+        }
+
+        var limit = (int)Math.Clamp(count ?? 100, 1, 500);
+        return Ok(context, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartObject(pair);
+            foreach (var (rest, ws) in BookSides)
+            {
+                w.WriteStartArray(rest);
+                if (_books.TryGetValue(pair, out var book) && book.TryGetProperty(ws, out var levels))
+                {
+                    foreach (var level in levels.EnumerateArray().Take(limit))
+                    {
+                        w.WriteStartArray();
+                        w.WriteStringValue(level[0].GetString());
+                        w.WriteStringValue(level[1].GetString());
+                        w.WriteNumberValue((long)decimal.Parse(level[2].GetString()!, CultureInfo.InvariantCulture));
+                        w.WriteEndArray();
+                    }
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+    }
+
+    private static decimal Seconds(JsonElement trade)
+        => decimal.Parse(trade[2].ValueKind == JsonValueKind.String ? trade[2].GetString()! : trade[2].GetRawText(), CultureInfo.InvariantCulture);
+
+    private string? Resolve(HttpContext context)
+        => context.Query("pair") is { } pair ? _aliases.GetValueOrDefault(pair) : null;
+
+    private void Hold(string pair, Instrument instrument, Dictionary<string, string> raw)
+    {
+        if (_entries.ContainsKey(pair) || !raw.TryGetValue(pair, out var entry))
+        {
+            return;
+        }
+
+        _entries[pair] = entry;
+        _instruments.Add(instrument);
+        _aliases[pair] = pair;
+        using var document = JsonDocument.Parse(entry);
+        foreach (var name in AliasFields)
+        {
+            if (document.RootElement.TryGetProperty(name, out var alias) && alias.GetString() is { } text)
+            {
+                _aliases[text] = pair;
+            }
+        }
+    }
+
+    private static Task Ok(HttpContext context, Action<Utf8JsonWriter> writeResult)
+        => ReplayHttp.Send(context, 200, ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("error");
+            w.WriteEndArray();
+            w.WritePropertyName("result");
+            writeResult(w);
+            w.WriteEndObject();
+        }));
+
+    private static Task Error(HttpContext context, string error)
+        => ReplayHttp.Send(context, 200, ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("error");
+            w.WriteStringValue(error);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }));
+}

@@ -1,0 +1,350 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CryptoRun.Domain;
+using CryptoRun.Replay.Recordings;
+using CryptoRun.Venues.Okx;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace CryptoRun.Replay.Venues;
+
+/// <summary>
+/// OKX v5 as recorded: <c>/api/v5/public/instruments</c>, <c>/api/v5/market/candles</c> (the latest
+/// 1440 candles) and <c>/history-candles</c> (all; both at most 300 per request, newest first,
+/// <c>after</c>/<c>before</c> exclusive, <c>confirm</c> "0" for the candle in progress),
+/// <c>/api/v5/market/trades</c> (recorded <c>trades</c> frames), <c>/api/v5/market/books</c> (the
+/// recorded <c>books</c> snapshot), <c>/api/v5/public/time</c>; errors as
+/// <c>{"code": "51001", "msg": "...", "data": []}</c>, an unknown instrument with HTTP 200.
+/// </summary>
+internal sealed class OkxReplay : IReplayVenue
+{
+    private static readonly HashSet<string> Bars =
+    [
+        "1s", "1m", "3m", "5m", "15m", "30m", "1H", "2H", "4H", "6H", "12H", "1D", "2D", "3D", "1W", "1M", "3M",
+        "6Hutc", "12Hutc", "1Dutc", "2Dutc", "3Dutc", "1Wutc", "1Mutc", "3Mutc",
+    ];
+
+    private static readonly string[] BookSides = ["asks", "bids"];
+
+    private readonly ReplayVenueContext _context;
+    private readonly Dictionary<string, (string Type, string Entry)> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string InstId, string Bar), ReplaySeries> _series = [];
+    private readonly Dictionary<string, JsonElement> _books = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<JsonElement>> _trades = new(StringComparer.Ordinal);
+    private readonly List<Instrument> _instruments = [];
+    private readonly List<string> _notices = [];
+
+    internal OkxReplay(ReplayVenueContext context)
+    {
+        _context = context;
+        var markets = new List<Market>();
+        var raw = new Dictionary<string, (string Type, string Entry)>(StringComparer.Ordinal);
+        // The recording repeats the same instrument downloads; the last one per type is enough.
+        var latest = context.Responses
+            .Where(r => r.Url.Contains("/api/v5/public/instruments", StringComparison.Ordinal))
+            .GroupBy(r => r.Url, StringComparer.Ordinal)
+            .Select(g => g.Last());
+        foreach (var response in latest)
+        {
+            markets.AddRange(OkxParser.ParseInstruments(OkxConnector.VenueName, Encoding.UTF8.GetBytes(response.Body)));
+            using var document = JsonDocument.Parse(response.Body);
+            foreach (var item in document.RootElement.GetProperty("data").EnumerateArray())
+            {
+                raw[item.GetProperty("instId").GetString()!] = (item.GetProperty("instType").GetString()!, item.GetRawText());
+            }
+        }
+
+        var catalog = new MarketCatalog(OkxConnector.VenueName, markets);
+        foreach (var frame in context.Frames)
+        {
+            if (!frame.Payload.StartsWith('{'))
+            {
+                continue;
+            }
+
+            using var document = JsonDocument.Parse(frame.Payload);
+            var message = document.RootElement;
+            if (!message.TryGetProperty("arg", out var arg) || !message.TryGetProperty("data", out var data))
+            {
+                continue;
+            }
+
+            var channel = arg.GetProperty("channel").GetString();
+            var instId = arg.GetProperty("instId").GetString()!;
+            if (!catalog.TryGetByVenueSymbol(instId, out var market))
+            {
+                continue;
+            }
+
+            if (channel == "books" && message.TryGetProperty("action", out var action) && action.GetString() == "snapshot"
+                && !_books.ContainsKey(instId))
+            {
+                _books[instId] = data[0].Clone();
+                Hold(instId, market.Instrument, raw);
+            }
+            else if (channel == "trades")
+            {
+                if (!_trades.TryGetValue(instId, out var list))
+                {
+                    _trades[instId] = list = [];
+                }
+
+                list.AddRange(data.EnumerateArray().Select(t => t.Clone()));
+                Hold(instId, market.Instrument, raw);
+            }
+        }
+
+        foreach (var series in context.Series)
+        {
+            var instrument = series.Source.Instrument;
+            string instId;
+            if (catalog.TryGet(instrument, out var market))
+            {
+                instId = market.VenueSymbol;
+            }
+            else
+            {
+                var spot = instrument.Settle is null;
+                instId = spot ? $"{instrument.Base}-{instrument.Quote}" : $"{instrument.Base}-{instrument.Quote}-SWAP";
+                raw.TryAdd(instId, (spot ? "SPOT" : "SWAP", Encoding.UTF8.GetString(ReplayHttp.Json(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("instId", instId);
+                    w.WriteString("instType", spot ? "SPOT" : "SWAP");
+                    w.WriteString("baseCcy", spot ? instrument.Base : "");
+                    w.WriteString("quoteCcy", spot ? instrument.Quote : "");
+                    w.WriteString("settleCcy", instrument.Settle ?? "");
+                    w.WriteString("uly", spot ? "" : $"{instrument.Base}-{instrument.Quote}");
+                    w.WriteString("state", "live");
+                    w.WriteEndObject();
+                }))));
+            }
+
+            var bar = OkxConnector.BarName(series.Timeframe)
+                ?? throw new ArgumentException($"okx has no bar for {series.Timeframe}; {series.Source.Path} cannot be served as okx");
+            _series[(instId, bar)] = series;
+            Hold(instId, instrument, raw);
+            if (!series.HasQuoteVolume)
+            {
+                _notices.Add($"okx:{instrument}:{series.Timeframe}: the file has no quote volume; candles carry 0 there");
+            }
+        }
+    }
+
+    public string Name => OkxConnector.VenueName;
+
+    public IReadOnlyList<Instrument> Instruments => _instruments;
+
+    public IReadOnlyList<string> Notices => _notices;
+
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/api/v5/public/time", context => Ok(context, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("ts", _context.NowMs.ToString(CultureInfo.InvariantCulture));
+            w.WriteEndObject();
+        }));
+        routes.MapGet("/api/v5/public/instruments", ListInstruments);
+        routes.MapGet("/api/v5/market/candles", context => Candles(context, recentOnly: true));
+        routes.MapGet("/api/v5/market/history-candles", context => Candles(context, recentOnly: false));
+        routes.MapGet("/api/v5/market/trades", Trades);
+        routes.MapGet("/api/v5/market/books", Books);
+    }
+
+    private Task ListInstruments(HttpContext context)
+    {
+        var type = context.Query("instType");
+        if (type is null)
+        {
+            return Error(context, 400, "50014", "Parameter instType can not be empty.");
+        }
+
+        var instId = context.Query("instId");
+        return Ok(context, w =>
+        {
+            foreach (var (id, (entryType, entry)) in _entries)
+            {
+                if (entryType == type && (instId is null || instId == id))
+                {
+                    w.WriteRawValue(entry);
+                }
+            }
+        });
+    }
+
+    private Task Candles(HttpContext context, bool recentOnly)
+    {
+        var instId = context.Query("instId");
+        if (instId is null)
+        {
+            return Error(context, 400, "50014", "Parameter instId can not be empty.");
+        }
+
+        if (!_entries.TryGetValue(instId, out var instrumentEntry))
+        {
+            return Error(context, 200, "51001", "Instrument ID does not exist");
+        }
+
+        var bar = context.Query("bar") ?? "1m";
+        if (!Bars.Contains(bar))
+        {
+            return Error(context, 400, "51000", "Parameter bar error");
+        }
+
+        if (!ReplayHttp.TryLong(context.Query("after"), out var after) || !ReplayHttp.TryLong(context.Query("before"), out var before))
+        {
+            return Error(context, 400, "51000", "Parameter after or before error");
+        }
+
+        if (!ReplayHttp.TryLong(context.Query("limit"), out var limitValue) || limitValue is < 1 or > OkxConnector.MaxCandles)
+        {
+            return Error(context, 400, "51000", "Parameter limit error");
+        }
+
+        var limit = (int)(limitValue ?? 100);
+        var now = _context.NowMs;
+        var rows = new List<CryptoRun.CandleFiles.CandleFileRow>();
+        var step = 0L;
+        var spot = instrumentEntry.Type == "SPOT";
+        if (_series.TryGetValue((instId, bar), out var series))
+        {
+            step = series.Timeframe.Milliseconds;
+            var available = series.Between(long.MinValue, now + 1).ToList();
+            if (recentOnly)
+            {
+                available = available.Skip(Math.Max(0, available.Count - OkxConnector.RecentCandles)).ToList();
+            }
+
+            rows = available
+                .Where(r => (after is null || r.Candle.OpenTimeMs < after) && (before is null || r.Candle.OpenTimeMs > before))
+                .Reverse()
+                .Take(limit)
+                .ToList();
+        }
+
+        return Ok(context, w =>
+        {
+            foreach (var row in rows)
+            {
+                var c = row.Candle;
+                w.WriteStartArray();
+                w.WriteStringValue(c.OpenTimeMs.ToString(CultureInfo.InvariantCulture));
+                w.Text(c.Open);
+                w.Text(c.High);
+                w.Text(c.Low);
+                w.Text(c.Close);
+                w.Text(c.Volume);
+                w.Text(spot ? c.QuoteVolume ?? 0m : c.Volume);
+                w.Text(c.QuoteVolume ?? 0m);
+                w.WriteStringValue(c.OpenTimeMs + step <= now ? "1" : "0");
+                w.WriteEndArray();
+            }
+        });
+    }
+
+    private Task Trades(HttpContext context)
+    {
+        var instId = context.Query("instId");
+        if (instId is null)
+        {
+            return Error(context, 400, "50014", "Parameter instId can not be empty.");
+        }
+
+        if (!_entries.ContainsKey(instId))
+        {
+            return Error(context, 200, "51001", "Instrument ID does not exist");
+        }
+
+        if (!ReplayHttp.TryLong(context.Query("limit"), out var limitValue))
+        {
+            return Error(context, 400, "51000", "Parameter limit error");
+        }
+
+        var limit = (int)Math.Clamp(limitValue ?? 100, 1, 500);
+        var newestFirst = Enumerable.Reverse(_trades.GetValueOrDefault(instId) ?? []).Take(limit).ToList();
+        return Ok(context, w =>
+        {
+            foreach (var trade in newestFirst)
+            {
+                trade.WriteTo(w);
+            }
+        });
+    }
+
+    private Task Books(HttpContext context)
+    {
+        var instId = context.Query("instId");
+        if (instId is null)
+        {
+            return Error(context, 400, "50014", "Parameter instId can not be empty.");
+        }
+
+        if (!_entries.ContainsKey(instId))
+        {
+            return Error(context, 200, "51001", "Instrument ID does not exist");
+        }
+
+        if (!ReplayHttp.TryLong(context.Query("sz"), out var size))
+        {
+            return Error(context, 400, "51000", "Parameter sz error");
+        }
+
+        var depth = (int)Math.Clamp(size ?? 1, 1, 400);
+        return Ok(context, w =>
+        {
+            w.WriteStartObject();
+            var has = _books.TryGetValue(instId, out var book);
+            foreach (var side in BookSides)
+            {
+                w.WriteStartArray(side);
+                if (has && book.TryGetProperty(side, out var levels))
+                {
+                    foreach (var level in levels.EnumerateArray().Take(depth))
+                    {
+                        level.WriteTo(w);
+                    }
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteString("ts", has && book.TryGetProperty("ts", out var ts) ? ts.GetString() : _context.NowMs.ToString(CultureInfo.InvariantCulture));
+            w.WriteEndObject();
+        });
+    }
+
+    private void Hold(string instId, Instrument instrument, Dictionary<string, (string Type, string Entry)> raw)
+    {
+        if (!_entries.ContainsKey(instId) && raw.TryGetValue(instId, out var entry))
+        {
+            _entries[instId] = entry;
+            _instruments.Add(instrument);
+        }
+    }
+
+    private static Task Ok(HttpContext context, Action<Utf8JsonWriter> writeData)
+        => ReplayHttp.Send(context, 200, ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("code", "0");
+            w.WriteString("msg", "");
+            w.WriteStartArray("data");
+            writeData(w);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }));
+
+    private static Task Error(HttpContext context, int status, string code, string message)
+        => ReplayHttp.Send(context, status, ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("code", code);
+            w.WriteString("msg", message);
+            w.WriteStartArray("data");
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }));
+}

@@ -1,0 +1,127 @@
+using System.Runtime.CompilerServices;
+using CryptoRun.Domain;
+using CryptoRun.Providers;
+using CryptoRun.Venues.Common;
+
+namespace CryptoRun.Venues.Coinbase;
+
+/// <summary>
+/// Coinbase Exchange (<c>coinbase</c>, <c>https://api.exchange.coinbase.com</c>): candles, recent
+/// trades and the level-2 book.
+/// </summary>
+/// <remarks>
+/// Sources: <c>GET /products</c>, <c>/products/{id}/candles</c> (granularity 60, 300, 900, 3600,
+/// 21600 or 86400 s; at most 300 candles per request; <c>start</c> and <c>end</c> inclusive; newest
+/// first; buckets without trades are left out), <c>/products/{id}/trades</c> (at most 1000),
+/// <c>/products/{id}/book?level=2</c>.
+/// </remarks>
+public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBookProvider
+{
+    /// <summary>The venue name.</summary>
+    public const string VenueName = "coinbase";
+
+    /// <summary>The most candles one request may span.</summary>
+    public const int MaxCandles = 300;
+
+    private static readonly IReadOnlyList<Timeframe> Timeframes =
+        new[] { "1m", "5m", "15m", "1h", "6h", "1d" }.Select(Timeframe.Parse).ToList();
+
+    private readonly VenueHttp _http;
+    private readonly CatalogCache _catalog;
+
+    internal CoinbaseConnector(HttpClient http, TimeProvider time)
+    {
+        _http = new VenueHttp(VenueName, http, time, (status, body, endpoint) => CoinbaseParser.ReadError(VenueName, status, body, endpoint));
+        _catalog = new CatalogCache(time, TimeSpan.FromHours(1));
+    }
+
+    /// <summary>The default base address.</summary>
+    public static Uri DefaultBaseAddress { get; } = new("https://api.exchange.coinbase.com/");
+
+    /// <inheritdoc />
+    public string Name => VenueName;
+
+    /// <inheritdoc />
+    public IReadOnlyList<Timeframe> SupportedTimeframes => Timeframes;
+
+    /// <inheritdoc />
+    public int MaxCandlesPerRequest => MaxCandles;
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /products</c>; cached one hour.</remarks>
+    public Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default)
+        => _catalog.GetAsync(
+            async ct =>
+            {
+                var reply = await _http.GetAsync("/products", null, ct).ConfigureAwait(false);
+                return Payload.Parse(reply, body => CoinbaseParser.ParseProducts(Name, body));
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Walks forward in windows of 300 candles: <c>start</c> is the window's first open time and
+    /// <c>end</c> its last (both inclusive), ISO-8601 UTC.
+    /// </remarks>
+    public async IAsyncEnumerable<CandlePage> FetchCandlesAsync(
+        Instrument instrument,
+        Timeframe timeframe,
+        TimeRange range,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (!Timeframes.Contains(timeframe))
+        {
+            throw new VenueRequestException(Name, $"{Name} candles have no {timeframe} granularity; it serves {string.Join(' ', Timeframes)}");
+        }
+
+        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var end = Math.Min(timeframe.Ceiling(range.ToMs), CandleRules.OpenCandleStart(timeframe, _http.Time));
+        var cursor = timeframe.Ceiling(range.FromMs);
+        while (cursor < end)
+        {
+            var windowEnd = Math.Min(end, cursor + (MaxCandles * timeframe.Milliseconds));
+            var path = Query.Build(
+                $"/products/{Uri.EscapeDataString(market.VenueSymbol)}/candles",
+                ("granularity", timeframe.Seconds),
+                ("start", TimeRange.Format(cursor)),
+                ("end", TimeRange.Format(windowEnd - timeframe.Milliseconds)));
+            var reply = await _http.GetAsync(path, new TimeRange(cursor, windowEnd), cancellationToken).ConfigureAwait(false);
+            var candles = Payload.Parse(reply, body => CoinbaseParser.ParseCandles(body));
+            var start = cursor;
+            var page = candles.Where(c => c.OpenTimeMs >= start && c.OpenTimeMs < windowEnd).ToList();
+            yield return new CandlePage(page, new TimeRange(cursor, windowEnd), reply.Provenance);
+            cursor = windowEnd;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /products/{id}/trades?limit=</c> (1..1000).</remarks>
+    public async Task<Sourced<IReadOnlyList<Trade>>> GetRecentTradesAsync(
+        Instrument instrument,
+        int limit,
+        CancellationToken cancellationToken = default)
+    {
+        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var path = Query.Build($"/products/{Uri.EscapeDataString(market.VenueSymbol)}/trades", ("limit", Math.Clamp(limit, 1, 1000)));
+        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<Trade> trades = Payload.Parse(reply, CoinbaseParser.ParseTrades);
+        return new Sourced<IReadOnlyList<Trade>>(trades, reply.Provenance);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /products/{id}/book?level=2</c> (the aggregated full book), cut to <paramref name="depth"/> levels.</remarks>
+    public async Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(
+        Instrument instrument,
+        int depth,
+        CancellationToken cancellationToken = default)
+    {
+        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var path = Query.Build($"/products/{Uri.EscapeDataString(market.VenueSymbol)}/book", ("level", 2));
+        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
+        var book = Payload.Parse(reply, body => CoinbaseParser.ParseBook(instrument, body));
+        var wanted = Math.Max(depth, 1);
+        return new Sourced<OrderBookSnapshot>(
+            book with { Bids = book.Bids.Take(wanted).ToList(), Asks = book.Asks.Take(wanted).ToList() },
+            reply.Provenance);
+    }
+}

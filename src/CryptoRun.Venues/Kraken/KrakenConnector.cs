@@ -1,0 +1,128 @@
+using System.Runtime.CompilerServices;
+using CryptoRun.Domain;
+using CryptoRun.Providers;
+using CryptoRun.Venues.Common;
+
+namespace CryptoRun.Venues.Kraken;
+
+/// <summary>
+/// Kraken spot (<c>kraken</c>, <c>https://api.kraken.com</c>): OHLC candles, recent trades and L2 depth.
+/// </summary>
+/// <remarks>
+/// Sources: <c>GET /0/public/AssetPairs</c>, <c>/0/public/OHLC</c> (intervals 1, 5, 15, 30, 60, 240,
+/// 1440 minutes; only the 720 most recent candles, plus the one in progress), <c>/0/public/Trades</c>
+/// (at most 1000), <c>/0/public/Depth</c> (at most 500 levels). Kraken's OHLC history is shallow:
+/// pages say which window they cover, and older parts of a range are reported as not covered.
+/// Weekly candles are not offered: Kraken's week alignment is not documented.
+/// </remarks>
+public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBookProvider
+{
+    /// <summary>The venue name.</summary>
+    public const string VenueName = "kraken";
+
+    /// <summary>The most recent committed candles Kraken's OHLC endpoint returns.</summary>
+    public const int OhlcDepth = 720;
+
+    private static readonly IReadOnlyList<Timeframe> Timeframes =
+        new[] { "1m", "5m", "15m", "30m", "1h", "4h", "1d" }.Select(Timeframe.Parse).ToList();
+
+    private readonly VenueHttp _http;
+    private readonly CatalogCache _catalog;
+
+    internal KrakenConnector(HttpClient http, TimeProvider time)
+    {
+        _http = new VenueHttp(VenueName, http, time, (status, body, _) => KrakenParser.ReadError(VenueName, status, body));
+        _catalog = new CatalogCache(time, TimeSpan.FromHours(1));
+    }
+
+    /// <summary>The default base address.</summary>
+    public static Uri DefaultBaseAddress { get; } = new("https://api.kraken.com/");
+
+    /// <inheritdoc />
+    public string Name => VenueName;
+
+    /// <inheritdoc />
+    public IReadOnlyList<Timeframe> SupportedTimeframes => Timeframes;
+
+    /// <inheritdoc />
+    public int MaxCandlesPerRequest => OhlcDepth;
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /0/public/AssetPairs</c>; cached one hour.</remarks>
+    public Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default)
+        => _catalog.GetAsync(
+            async ct =>
+            {
+                var reply = await _http.GetAsync("/0/public/AssetPairs", null, ct).ConfigureAwait(false);
+                return Payload.Parse(reply, body => KrakenParser.ParseAssetPairs(Name, body));
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One request: <c>GET /0/public/OHLC?pair=&amp;interval=&amp;since=</c> returns everything Kraken
+    /// still keeps after <c>since</c>. When it returns the full 720, older slots of the range are
+    /// not covered (Kraken no longer serves them).
+    /// </remarks>
+    public async IAsyncEnumerable<CandlePage> FetchCandlesAsync(
+        Instrument instrument,
+        Timeframe timeframe,
+        TimeRange range,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (!Timeframes.Contains(timeframe))
+        {
+            throw new VenueRequestException(Name, $"{Name} OHLC has no {timeframe} interval; it serves {string.Join(' ', Timeframes)}");
+        }
+
+        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var start = timeframe.Ceiling(range.FromMs);
+        var end = Math.Min(timeframe.Ceiling(range.ToMs), CandleRules.OpenCandleStart(timeframe, _http.Time));
+        if (start >= end)
+        {
+            yield break;
+        }
+
+        // "since" may be exclusive; one second before an aligned open time is never an open time itself.
+        var path = Query.Build(
+            "/0/public/OHLC",
+            ("pair", market.VenueSymbol),
+            ("interval", timeframe.Minutes),
+            ("since", (start / 1000) - 1));
+        var reply = await _http.GetAsync(path, new TimeRange(start, end), cancellationToken).ConfigureAwait(false);
+        var (candles, lastCommitted) = Payload.Parse(reply, body => KrakenParser.ParseOhlc(Name, body));
+        var committed = candles.Where(c => c.OpenTimeMs <= lastCommitted).ToList();
+        var coveredFrom = committed.Count >= OhlcDepth ? Math.Max(start, committed[0].OpenTimeMs) : start;
+        var coveredTo = Math.Max(coveredFrom, Math.Min(end, lastCommitted + timeframe.Milliseconds));
+        var page = committed.Where(c => c.OpenTimeMs >= coveredFrom && c.OpenTimeMs < coveredTo).ToList();
+        yield return new CandlePage(page, new TimeRange(coveredFrom, coveredTo), reply.Provenance);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /0/public/Trades?pair=&amp;count=</c> (count 1..1000).</remarks>
+    public async Task<Sourced<IReadOnlyList<Trade>>> GetRecentTradesAsync(
+        Instrument instrument,
+        int limit,
+        CancellationToken cancellationToken = default)
+    {
+        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var path = Query.Build("/0/public/Trades", ("pair", market.VenueSymbol), ("count", Math.Clamp(limit, 1, 1000)));
+        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<Trade> trades = Payload.Parse(reply, body => KrakenParser.ParseTrades(Name, body));
+        return new Sourced<IReadOnlyList<Trade>>(trades, reply.Provenance);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /0/public/Depth?pair=&amp;count=</c> (count 1..500).</remarks>
+    public async Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(
+        Instrument instrument,
+        int depth,
+        CancellationToken cancellationToken = default)
+    {
+        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var path = Query.Build("/0/public/Depth", ("pair", market.VenueSymbol), ("count", Math.Clamp(depth, 1, 500)));
+        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
+        var book = Payload.Parse(reply, body => KrakenParser.ParseDepth(Name, instrument, body));
+        return new Sourced<OrderBookSnapshot>(book, reply.Provenance);
+    }
+}

@@ -1,0 +1,151 @@
+using System.Runtime.CompilerServices;
+using CryptoRun.Domain;
+using CryptoRun.Providers;
+using CryptoRun.Venues.Common;
+
+namespace CryptoRun.Venues.Okx;
+
+/// <summary>OKX v5 (<c>okx</c>, <c>https://www.okx.com</c>): spot and perpetual-swap candles, trades and L2 books.</summary>
+/// <remarks>
+/// Sources: <c>GET /api/v5/public/instruments?instType=SPOT|SWAP</c>, <c>/api/v5/market/candles</c>
+/// (the latest 1440 candles; at most 300 per request), <c>/api/v5/market/history-candles</c> (older
+/// candles; at most 300 per request per the 2026 docs), <c>/api/v5/market/trades</c> (at most 500),
+/// <c>/api/v5/market/books</c> (at most 400 levels). Candles come newest first and are walked backward
+/// with <c>after</c> (open times earlier than) and <c>before</c> (later than); daily and longer bars
+/// use the UTC-aligned names (<c>1Dutc</c>), never OKX's Hong Kong-aligned <c>1D</c>.
+/// </remarks>
+public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookProvider
+{
+    /// <summary>The venue name.</summary>
+    public const string VenueName = "okx";
+
+    /// <summary>The most candles one request returns.</summary>
+    public const int MaxCandles = 300;
+
+    /// <summary>How many recent candles <c>/api/v5/market/candles</c> reaches.</summary>
+    public const int RecentCandles = 1440;
+
+    private static readonly Dictionary<string, string> Bars = new(StringComparer.Ordinal)
+    {
+        ["1m"] = "1m", ["3m"] = "3m", ["5m"] = "5m", ["15m"] = "15m", ["30m"] = "30m",
+        ["1h"] = "1H", ["2h"] = "2H", ["4h"] = "4H", ["6h"] = "6Hutc", ["12h"] = "12Hutc",
+        ["1d"] = "1Dutc", ["1w"] = "1Wutc",
+    };
+
+    private static readonly IReadOnlyList<Timeframe> Timeframes = Bars.Keys.Select(Timeframe.Parse).ToList();
+
+    private static readonly string[] InstrumentTypes = ["SPOT", "SWAP"];
+
+    private readonly VenueHttp _http;
+    private readonly CatalogCache _catalog;
+
+    internal OkxConnector(HttpClient http, TimeProvider time)
+    {
+        _http = new VenueHttp(VenueName, http, time, (status, body, endpoint) => OkxParser.ReadError(VenueName, status, body, endpoint));
+        _catalog = new CatalogCache(time, TimeSpan.FromHours(1));
+    }
+
+    /// <summary>The default base address.</summary>
+    public static Uri DefaultBaseAddress { get; } = new("https://www.okx.com/");
+
+    /// <inheritdoc />
+    public string Name => VenueName;
+
+    /// <inheritdoc />
+    public IReadOnlyList<Timeframe> SupportedTimeframes => Timeframes;
+
+    /// <inheritdoc />
+    public int MaxCandlesPerRequest => MaxCandles;
+
+    /// <summary>OKX's <c>bar</c> name for a timeframe (<c>1h</c> to <c>1H</c>, <c>1d</c> to <c>1Dutc</c>).</summary>
+    /// <param name="timeframe">The timeframe.</param>
+    /// <returns>The bar name, or null when OKX has no such bar.</returns>
+    public static string? BarName(Timeframe timeframe) => Bars.GetValueOrDefault(timeframe.Name);
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /api/v5/public/instruments?instType=SPOT</c> and <c>?instType=SWAP</c>; cached one hour.</remarks>
+    public Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default)
+        => _catalog.GetAsync(
+            async ct =>
+            {
+                var markets = new List<Market>();
+                foreach (var type in InstrumentTypes)
+                {
+                    var reply = await _http.GetAsync(Query.Build("/api/v5/public/instruments", ("instType", type)), null, ct).ConfigureAwait(false);
+                    markets.AddRange(Payload.Parse(reply, body => OkxParser.ParseInstruments(Name, body)));
+                }
+
+                return new MarketCatalog(Name, markets);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CandlePage> FetchCandlesAsync(
+        Instrument instrument,
+        Timeframe timeframe,
+        TimeRange range,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var bar = BarName(timeframe)
+            ?? throw new VenueRequestException(Name, $"{Name} candles have no {timeframe} bar; it serves {string.Join(' ', Timeframes)}");
+        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var openStart = CandleRules.OpenCandleStart(timeframe, _http.Time);
+        var start = timeframe.Ceiling(range.FromMs);
+        var cursor = Math.Min(timeframe.Ceiling(range.ToMs), openStart);
+
+        // /candles only reaches the latest 1440 candles; older ones come from /history-candles.
+        var path = start >= openStart - (RecentCandles * timeframe.Milliseconds)
+            ? "/api/v5/market/candles"
+            : "/api/v5/market/history-candles";
+        while (cursor > start)
+        {
+            var query = Query.Build(
+                path,
+                ("instId", market.VenueSymbol),
+                ("bar", bar),
+                ("after", cursor),
+                ("before", start - 1),
+                ("limit", MaxCandles));
+            var reply = await _http.GetAsync(query, new TimeRange(start, cursor), cancellationToken).ConfigureAwait(false);
+            var rows = Payload.Parse(reply, body => OkxParser.ParseCandles(Name, body));
+            var upper = cursor;
+            var page = rows
+                .Where(r => r.Confirmed && r.Candle.OpenTimeMs >= start && r.Candle.OpenTimeMs < upper)
+                .Select(r => r.Candle)
+                .ToList();
+
+            // A full page may stop short of the window's start; a short one means nothing older is left in it.
+            var coveredFrom = rows.Count >= MaxCandles && page.Count > 0 ? page[0].OpenTimeMs : start;
+            yield return new CandlePage(page, new TimeRange(coveredFrom, cursor), reply.Provenance);
+            cursor = coveredFrom;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /api/v5/market/trades?instId=&amp;limit=</c> (1..500).</remarks>
+    public async Task<Sourced<IReadOnlyList<Trade>>> GetRecentTradesAsync(
+        Instrument instrument,
+        int limit,
+        CancellationToken cancellationToken = default)
+    {
+        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var path = Query.Build("/api/v5/market/trades", ("instId", market.VenueSymbol), ("limit", Math.Clamp(limit, 1, 500)));
+        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<Trade> trades = Payload.Parse(reply, body => OkxParser.ParseTrades(Name, body));
+        return new Sourced<IReadOnlyList<Trade>>(trades, reply.Provenance);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /api/v5/market/books?instId=&amp;sz=</c> (1..400).</remarks>
+    public async Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(
+        Instrument instrument,
+        int depth,
+        CancellationToken cancellationToken = default)
+    {
+        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var path = Query.Build("/api/v5/market/books", ("instId", market.VenueSymbol), ("sz", Math.Clamp(depth, 1, 400)));
+        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
+        var book = Payload.Parse(reply, body => OkxParser.ParseBook(Name, instrument, body));
+        return new Sourced<OrderBookSnapshot>(book, reply.Provenance);
+    }
+}

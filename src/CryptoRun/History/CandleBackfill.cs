@@ -1,0 +1,112 @@
+using CryptoRun.Domain;
+using CryptoRun.Providers;
+using CryptoRun.Storage;
+
+namespace CryptoRun.History;
+
+/// <summary>Progress of a backfill, reported after every page.</summary>
+/// <param name="Requests">Venue requests made so far.</param>
+/// <param name="CandlesFetched">Closed candles received so far.</param>
+/// <param name="CandlesStored">Candle rows written so far.</param>
+/// <param name="CoveredMs">Milliseconds of the missing windows answered so far.</param>
+/// <param name="MissingMs">Milliseconds of the windows the store was missing at the start.</param>
+public sealed record BackfillProgress(int Requests, long CandlesFetched, long CandlesStored, long CoveredMs, long MissingMs);
+
+/// <summary>What a backfill did.</summary>
+/// <param name="Key">The series.</param>
+/// <param name="Range">The range asked for, aligned to candle boundaries.</param>
+/// <param name="MissingBefore">The windows the store did not hold before (what was fetched).</param>
+/// <param name="Requests">Venue requests made.</param>
+/// <param name="CandlesFetched">Closed candles received.</param>
+/// <param name="CandlesStored">Candle rows written.</param>
+/// <param name="NotCovered">Windows still not covered: the venue keeps no history that far back, or the range reaches the candle in progress.</param>
+/// <param name="Elapsed">Wall time taken.</param>
+public sealed record BackfillReport(
+    SeriesKey Key,
+    TimeRange Range,
+    IReadOnlyList<TimeRange> MissingBefore,
+    int Requests,
+    long CandlesFetched,
+    long CandlesStored,
+    IReadOnlyList<TimeRange> NotCovered,
+    TimeSpan Elapsed);
+
+/// <summary>
+/// Fetches into the store only the windows of a range the store has not fetched before, page by
+/// page through a venue's <see cref="IKlineProvider"/>. Each page passes the quality gate and is
+/// written with its provenance and the window it answers for in one transaction, so an interrupted
+/// backfill keeps every finished page and the next run fetches only the rest.
+/// </summary>
+/// <param name="store">The candle store.</param>
+/// <param name="time">The clock for elapsed time.</param>
+public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
+{
+    /// <summary>Backfills <paramref name="range"/> of one instrument and timeframe from <paramref name="provider"/>.</summary>
+    /// <param name="provider">The venue connector; its name is the series' venue.</param>
+    /// <param name="instrument">The instrument.</param>
+    /// <param name="timeframe">The timeframe (one the venue serves).</param>
+    /// <param name="range">Half-open range of candle open times.</param>
+    /// <param name="progress">Receives progress after every page; may be null.</param>
+    /// <param name="cancellationToken">Stops after the page in flight; finished pages stay stored.</param>
+    /// <returns>What was fetched and what is still not covered.</returns>
+    /// <exception cref="VenueDataException">A page failed the quality gate; nothing of that page was stored.</exception>
+    /// <exception cref="VenueException">A venue call failed; pages before it stay stored.</exception>
+    public async Task<BackfillReport> RunAsync(
+        IKlineProvider provider,
+        Instrument instrument,
+        Timeframe timeframe,
+        TimeRange range,
+        IProgress<BackfillProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        var started = time.GetTimestamp();
+        var key = new SeriesKey(provider.Name, instrument, timeframe);
+        var aligned = RangeSet.Align(range, timeframe);
+        var missing = RangeSet.Subtract(aligned, await store.GetFetchedWindowsAsync(key, cancellationToken).ConfigureAwait(false));
+        var missingMs = missing.Sum(w => w.ToMs - w.FromMs);
+        int requests = 0;
+        long fetched = 0, stored = 0, coveredMs = 0;
+        foreach (var window in missing)
+        {
+            await foreach (var page in provider.FetchCandlesAsync(instrument, timeframe, window, cancellationToken).ConfigureAwait(false))
+            {
+                requests++;
+                Check(page, timeframe);
+                fetched += page.Candles.Count;
+                stored += await store.WriteAsync(key, page.Candles, page.Provenance, page.Covered, cancellationToken).ConfigureAwait(false);
+                coveredMs += page.Covered.ToMs - page.Covered.FromMs;
+                progress?.Report(new BackfillProgress(requests, fetched, stored, Math.Min(coveredMs, missingMs), missingMs));
+            }
+        }
+
+        var notCovered = RangeSet.Subtract(aligned, await store.GetFetchedWindowsAsync(key, cancellationToken).ConfigureAwait(false));
+        return new BackfillReport(key, aligned, missing, requests, fetched, stored, notCovered, time.GetElapsedTime(started));
+    }
+
+    private static void Check(CandlePage page, Timeframe timeframe)
+    {
+        long previous = long.MinValue;
+        foreach (var candle in page.Candles)
+        {
+            var problem = CandleChecks.Problem(candle, timeframe);
+            if (problem is null && !page.Covered.Contains(candle.OpenTimeMs))
+            {
+                problem = $"open time {TimeRange.Format(candle.OpenTimeMs)} is outside the page's window {page.Covered}";
+            }
+
+            if (problem is null && candle.OpenTimeMs <= previous)
+            {
+                problem = $"open time {TimeRange.Format(candle.OpenTimeMs)} is not after the previous candle's";
+            }
+
+            if (problem is not null)
+            {
+                var source = page.Provenance;
+                throw new VenueDataException(source.Provider, $"{source.Provider} {source.Endpoint}: rejected by the quality gate, nothing of this page stored: {problem}");
+            }
+
+            previous = candle.OpenTimeMs;
+        }
+    }
+}

@@ -58,7 +58,7 @@ public readonly record struct Timeframe
 
     private long Offset => Milliseconds == 7 * 1440 * MinuteMs ? WeekOffsetMs : 0;
 
-    /// <summary>Parses a timeframe name (case-sensitive for <c>m</c>; <c>1H</c>, <c>1D</c>, <c>1W</c> also accepted).</summary>
+    /// <summary>Parses a timeframe name; <c>1H</c>, <c>1D</c>, <c>1W</c> are accepted too, but <c>1M</c> (a month on several venues) is not a minute.</summary>
     /// <param name="name">The name, for example <c>1m</c>.</param>
     /// <returns>The timeframe.</returns>
     /// <exception cref="FormatException">The name is not a supported timeframe; the message lists the supported ones.</exception>
@@ -79,8 +79,13 @@ public readonly record struct Timeframe
             return false;
         }
 
-        // Minutes are lower-case only: "1M" means one month on several venues.
-        var normalized = name[^1] == 'm' ? name : name.ToLowerInvariant();
+        // Minutes are lower-case only: "1M" means one month on Binance and OKX, which is not modelled.
+        if (name[^1] == 'M')
+        {
+            return false;
+        }
+
+        var normalized = name.ToLowerInvariant();
         foreach (var candidate in All)
         {
             if (candidate.Name == normalized)

@@ -87,21 +87,18 @@ internal static class BinanceParser
                 throw new FormatException($"exchangeInfo: symbol entry without symbol/baseAsset/quoteAsset: {Cut(symbol.GetRawText())}");
             }
 
+            // Spot has no contract type; of the contracts only perpetuals are modelled (not quarterly delivery).
             var contractType = Text(symbol, "contractType");
-            Instrument instrument;
-            MarketKind kind;
-            if (contractType is null)
+            var kind = contractType switch
             {
-                instrument = new Instrument(baseAsset.ToUpperInvariant(), quoteAsset.ToUpperInvariant());
-                kind = MarketKind.Spot;
-            }
-            else if (contractType == "PERPETUAL")
-            {
-                var margin = Text(symbol, "marginAsset") ?? quoteAsset;
-                instrument = new Instrument(baseAsset.ToUpperInvariant(), quoteAsset.ToUpperInvariant(), margin.ToUpperInvariant());
-                kind = MarketKind.Perpetual;
-            }
-            else
+                null => MarketKind.Spot,
+                "PERPETUAL" => MarketKind.Perpetual,
+                _ => MarketKind.Unknown,
+            };
+            var unified = kind == MarketKind.Perpetual
+                ? $"{baseAsset}/{quoteAsset}:{Text(symbol, "marginAsset") ?? quoteAsset}"
+                : $"{baseAsset}/{quoteAsset}";
+            if (kind == MarketKind.Unknown || !Instrument.TryParse(unified, out var instrument))
             {
                 continue;
             }

@@ -166,6 +166,11 @@ internal static class CoinbaseParser
         foreach (var level in levels.EnumerateArray())
         {
             var what = $"{side} level {list.Count}";
+            if (level.ValueKind != JsonValueKind.Array || level.GetArrayLength() < 2)
+            {
+                throw new FormatException($"{what}: expected [price, size, num_orders], found {Cut(level.GetRawText())}");
+            }
+
             int? orders = level.GetArrayLength() > 2 && level[2].ValueKind == JsonValueKind.Number ? level[2].GetInt32() : null;
             list.Add(new BookLevel(DecimalOf(level[0], $"{what} price"), DecimalOf(level[1], $"{what} size"), orders));
         }

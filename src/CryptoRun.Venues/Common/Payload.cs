@@ -14,7 +14,9 @@ internal static class Payload
         {
             return parse(reply.Body);
         }
-        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException or KeyNotFoundException or OverflowException)
+        // JsonElement reports a row shorter than the venue's documented shape as IndexOutOfRangeException.
+        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException or KeyNotFoundException
+            or OverflowException or IndexOutOfRangeException)
         {
             var provenance = reply.Provenance;
             throw new VenueDataException(

@@ -90,7 +90,7 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBook
             ("interval", timeframe.Minutes),
             ("since", (start / 1000) - 1));
         var reply = await _http.GetAsync(path, new TimeRange(start, end), cancellationToken).ConfigureAwait(false);
-        var (candles, lastCommitted) = Payload.Parse(reply, body => KrakenParser.ParseOhlc(Name, body));
+        var (candles, lastCommitted) = Payload.Parse(reply, body => KrakenParser.ParseOhlc(Name, body, market.VenueSymbol));
         var committed = candles.Where(c => c.OpenTimeMs <= lastCommitted).ToList();
         var coveredFrom = committed.Count >= OhlcDepth ? Math.Max(start, committed[0].OpenTimeMs) : start;
         var coveredTo = Math.Max(coveredFrom, Math.Min(end, lastCommitted + timeframe.Milliseconds));

@@ -68,9 +68,9 @@ internal static class KrakenParser
     /// Parses <c>GET /0/public/OHLC</c>: <c>result</c> holds the pair's rows
     /// <c>[time (s), "open", "high", "low", "close", "vwap", "volume", count]</c>, oldest first, and
     /// <c>last</c>, the open time (s) of the last committed candle. Rows after <c>last</c> are the
-    /// candle still in progress.
+    /// candle still in progress. With <paramref name="pair"/>, only that key's rows are read.
     /// </summary>
-    internal static (List<Candle> Candles, long LastCommittedMs) ParseOhlc(string venue, byte[] json)
+    internal static (List<Candle> Candles, long LastCommittedMs) ParseOhlc(string venue, byte[] json, string? pair = null)
     {
         using var document = JsonDocument.Parse(json);
         var result = Result(venue, document.RootElement, "OHLC");
@@ -86,7 +86,8 @@ internal static class KrakenParser
                 continue;
             }
 
-            if (property.Value.ValueKind != JsonValueKind.Array)
+            // The rows sit under Kraken's canonical pair name; when it is known, no other array is taken for them.
+            if (property.Value.ValueKind != JsonValueKind.Array || (pair is not null && !property.NameEquals(pair)))
             {
                 continue;
             }
@@ -187,6 +188,11 @@ internal static class KrakenParser
         foreach (var level in levels.EnumerateArray())
         {
             var what = $"{side} level {list.Count}";
+            if (level.ValueKind != JsonValueKind.Array || level.GetArrayLength() < 2)
+            {
+                throw new FormatException($"{what}: expected [price, volume, time], found {Cut(level.GetRawText())}");
+            }
+
             list.Add(new BookLevel(Decimal(level[0], $"{what} price"), Decimal(level[1], $"{what} volume")));
         }
 
@@ -201,9 +207,14 @@ internal static class KrakenParser
             throw new FormatException($"{what}: expected an object with 'error' and 'result'");
         }
 
-        if (root.TryGetProperty("error", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
+        // Entries are "<severity><category>:<message>"; W (warning) entries may come with a good result.
+        if (root.TryGetProperty("error", out var errors) && errors.ValueKind == JsonValueKind.Array)
         {
-            throw ToException(venue, string.Join("; ", errors.EnumerateArray().Select(e => e.GetString())));
+            var failures = errors.EnumerateArray().Select(e => e.GetString() ?? "").Where(e => !e.StartsWith('W')).ToList();
+            if (failures.Count > 0)
+            {
+                throw ToException(venue, string.Join("; ", failures));
+            }
         }
 
         return root.TryGetProperty("result", out var result) && result.ValueKind == JsonValueKind.Object

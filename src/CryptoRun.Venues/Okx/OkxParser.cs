@@ -241,6 +241,11 @@ internal static class OkxParser
         foreach (var level in levels.EnumerateArray())
         {
             var what = $"{side} level {list.Count}";
+            if (level.ValueKind != JsonValueKind.Array || level.GetArrayLength() < 2)
+            {
+                throw new FormatException($"{what}: expected [px, sz, \"0\", orders], found {Cut(level.GetRawText())}");
+            }
+
             int? orders = level.GetArrayLength() > 3 ? (int)ParseLong(level[3].GetString(), $"{what} orders") : null;
             list.Add(new BookLevel(ParseDecimal(level[0].GetString(), $"{what} px"), ParseDecimal(level[1].GetString(), $"{what} sz"), orders));
         }

@@ -7,7 +7,8 @@ namespace CryptoRun.Domain;
 /// perpetual swaps <c>BASE/QUOTE:SETTLE</c> (<c>AVAX/USDT:USDT</c>).
 /// </summary>
 /// <remarks>
-/// Asset codes are upper-case letters and digits (1 to 20 characters). Venue symbols
+/// Asset codes are letters and digits, upper-cased, 1 to 20 characters; letters may be any
+/// script's (Binance USD-M lists perpetuals such as <c>币安人生USDT</c>). Venue symbols
 /// (<c>BTCUSDT</c>, <c>XXBTZUSD</c>, <c>BTC-USD</c>, <c>BTC-USDT-SWAP</c>) are never parsed into an
 /// <see cref="Instrument"/> by string rules: each venue maps them from its own market metadata
 /// (see <see cref="MarketCatalog"/>).
@@ -18,7 +19,7 @@ public sealed record Instrument
     /// <param name="baseAsset">Base asset code, for example <c>BTC</c>.</param>
     /// <param name="quoteAsset">Quote asset code, for example <c>USDT</c>.</param>
     /// <param name="settleAsset">Settlement asset for a perpetual swap, or <see langword="null"/> for spot.</param>
-    /// <exception cref="FormatException">An asset code is empty, too long or not upper-case letters and digits.</exception>
+    /// <exception cref="FormatException">An asset code is empty, too long, not letters and digits, or has lower-case letters.</exception>
     public Instrument(string baseAsset, string quoteAsset, string? settleAsset = null)
     {
         Base = CheckAsset(baseAsset, "base");
@@ -103,7 +104,7 @@ public sealed record Instrument
 
         foreach (var c in code)
         {
-            if (!char.IsAsciiLetterOrDigit(c))
+            if (!char.IsLetterOrDigit(c))
             {
                 return false;
             }
@@ -115,7 +116,7 @@ public sealed record Instrument
     private static string CheckAsset(string code, string role)
     {
         ArgumentNullException.ThrowIfNull(code);
-        if (!IsAsset(code) || code.Any(char.IsAsciiLetterLower))
+        if (!IsAsset(code) || code.Any(char.IsLower))
         {
             throw new FormatException($"'{code}' is not a valid {role} asset code: expected 1-20 upper-case letters or digits");
         }

@@ -64,7 +64,7 @@ public static class RangeSet
         return missing;
     }
 
-    /// <summary>Widens a range outward to candle boundaries: start floored, end ceilinged.</summary>
+    /// <summary>Rounds both ends of a range up to candle boundaries, so it holds exactly the same candle open times.</summary>
     /// <param name="range">Any range.</param>
     /// <param name="timeframe">The candle timeframe.</param>
     /// <returns>The aligned range that holds the same candle open times.</returns>

@@ -233,8 +233,8 @@ public sealed class BinanceParserTests
         Assert.Empty(limits);
     }
 
-    [Fact(Skip = "BUG: BinanceParser.ParseExchangeInfo uses new Instrument(...) which throws on a non-ASCII asset (币安人生), failing the whole exchangeInfo instead of leaving that symbol out")]
-    public void ParseExchangeInfo_SymbolWithNonAsciiBaseAsset_IsLeftOutAndOthersKept()
+    [Fact]
+    public void ParseExchangeInfo_SymbolWithNonAsciiBaseAsset_IsKeptWithTheOthers()
     {
         // Binance USD-M lists trading perpetuals whose base asset is not ASCII (币安人生USDT, 龙虾USDT).
         const string json = """
@@ -246,7 +246,9 @@ public sealed class BinanceParserTests
 
         var (catalog, _) = BinanceParser.ParseExchangeInfo("binance-usdm", Utf8(json));
 
-        Assert.Equal(["BTCUSDT", "ETHUSDT"], catalog.Markets.Select(m => m.VenueSymbol));
+        Assert.Equal(["BTCUSDT", "币安人生USDT", "ETHUSDT"], catalog.Markets.Select(m => m.VenueSymbol));
+        Assert.True(catalog.TryGet(Instrument.Parse("币安人生/USDT:USDT"), out var market));
+        Assert.Equal("币安人生USDT", market.VenueSymbol);
     }
 
     [Fact]

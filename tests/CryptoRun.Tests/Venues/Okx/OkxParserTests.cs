@@ -239,7 +239,7 @@ public sealed class OkxParserTests
         Assert.Equal(3, book.Bids[1].OrderCount);
     }
 
-    [Fact(Skip = "BUG: OkxParser.Levels indexes level[1] unchecked; a short level throws IndexOutOfRangeException, not FormatException")]
+    [Fact]
     public void ParseBook_LevelWithoutSize_ThrowsFormatExceptionNamingLevel()
     {
         var error = Assert.Throws<FormatException>(() => OkxParser.ParseBook("okx", Instrument.Parse("BTC/USDT"), Utf8("""{"code":"0","msg":"","data":[{"asks":[["41006.8"]],"bids":[],"ts":"1629966436396"}]}""")));

@@ -41,7 +41,8 @@ public interface IKlineProvider : IMarketDataProvider
     /// <param name="timeframe">A timeframe in <see cref="SupportedTimeframes"/>.</param>
     /// <param name="range">Half-open range <c>[From, To)</c> of candle open times.</param>
     /// <param name="cancellationToken">Cancels the walk.</param>
-    /// <returns>Pages, each with the window it answers for; the union of windows may be smaller than
+    /// <returns>Pages in the venue's walking order (forward on Binance and Coinbase, backward on OKX),
+    /// each with its candles oldest first and the window it answers for; the union of windows may be smaller than
     /// <paramref name="range"/> where the venue keeps no history that far back, or the range reaches the open candle.</returns>
     /// <exception cref="InstrumentNotListedException">The venue does not list the instrument.</exception>
     /// <exception cref="VenueRequestException">The venue does not serve the timeframe, or rejected the request.</exception>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CryptoRun.Tests.TestSupport;
 
 /// <summary>Connectors over real HttpClients from IHttpClientFactory, pointed at a base address (the replay venue over loopback).</summary>
-internal sealed class Http : IDisposable
+public sealed class Http : IDisposable
 {
     private readonly ServiceProvider _services;
 

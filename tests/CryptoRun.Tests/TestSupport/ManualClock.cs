@@ -1,7 +1,7 @@
 namespace CryptoRun.Tests.TestSupport;
 
 /// <summary>A hand-written manual clock: time moves only when a test says so. Timers fire when advanced past their due time.</summary>
-internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
+public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 {
     private readonly Lock _lock = new();
     private readonly List<ManualTimer> _timers = [];

@@ -1,0 +1,28 @@
+using CryptoRun.Cli;
+
+namespace CryptoRun.Tests.TestSupport;
+
+/// <summary>The result of running <c>cryptorun</c> in-process.</summary>
+internal sealed record CliResult(int ExitCode, string Out, string Error)
+{
+    public string[] Lines => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+/// <summary>Runs <c>cryptorun</c> commands in-process with captured output, a clock and a working folder.</summary>
+internal sealed class CliRun(string workingDirectory, TimeProvider? time = null, IReadOnlyDictionary<string, string>? variables = null)
+{
+    public async Task<CliResult> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var environment = new CliEnvironment(
+            output,
+            error,
+            interactive: false,
+            time ?? new ManualClock(ReplayFixture.Now),
+            workingDirectory,
+            name => variables?.GetValueOrDefault(name));
+        var code = await CliApp.RunAsync(args, environment);
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+}

@@ -33,17 +33,17 @@ internal static class BinanceParser
             }
 
             var item = candles.Count;
-            JsonRead.Expect(ref reader, JsonTokenType.StartArray, $"kline {item}");
-            var openTime = JsonRead.NextInt64(ref reader, $"kline {item} open time");
-            var open = JsonRead.NextDecimal(ref reader, $"kline {item} open");
-            var high = JsonRead.NextDecimal(ref reader, $"kline {item} high");
-            var low = JsonRead.NextDecimal(ref reader, $"kline {item} low");
-            var close = JsonRead.NextDecimal(ref reader, $"kline {item} close");
-            var volume = JsonRead.NextDecimal(ref reader, $"kline {item} volume");
-            JsonRead.NextInt64(ref reader, $"kline {item} close time");
-            var quoteVolume = JsonRead.NextDecimal(ref reader, $"kline {item} quote volume");
-            var trades = JsonRead.NextInt64(ref reader, $"kline {item} trade count");
-            JsonRead.SkipToEndOfArray(ref reader, $"kline {item}");
+            JsonRead.Expect(ref reader, JsonTokenType.StartArray, new Field("kline", item));
+            var openTime = JsonRead.NextInt64(ref reader, new Field("kline", item, "open time"));
+            var open = JsonRead.NextDecimal(ref reader, new Field("kline", item, "open"));
+            var high = JsonRead.NextDecimal(ref reader, new Field("kline", item, "high"));
+            var low = JsonRead.NextDecimal(ref reader, new Field("kline", item, "low"));
+            var close = JsonRead.NextDecimal(ref reader, new Field("kline", item, "close"));
+            var volume = JsonRead.NextDecimal(ref reader, new Field("kline", item, "volume"));
+            JsonRead.NextInt64(ref reader, new Field("kline", item, "close time"));
+            var quoteVolume = JsonRead.NextDecimal(ref reader, new Field("kline", item, "quote volume"));
+            var trades = JsonRead.NextInt64(ref reader, new Field("kline", item, "trade count"));
+            JsonRead.SkipToEndOfArray(ref reader, new Field("kline", item));
             candles.Add(new Candle(openTime, open, high, low, close, volume, quoteVolume, trades));
         }
     }
@@ -173,8 +173,8 @@ internal static class BinanceParser
                 return trades;
             }
 
-            var what = $"aggTrade {trades.Count}";
-            JsonRead.Expect(ref reader, JsonTokenType.StartObject, what);
+            var index = trades.Count;
+            JsonRead.Expect(ref reader, JsonTokenType.StartObject, new Field("aggTrade", index));
             long? id = null, time = null;
             decimal? price = null, quantity = null;
             bool? buyerIsMaker = null;
@@ -188,19 +188,19 @@ internal static class BinanceParser
 
                 if (reader.ValueTextEquals("a"u8))
                 {
-                    id = JsonRead.NextInt64(ref reader, $"{what} a");
+                    id = JsonRead.NextInt64(ref reader, new Field("aggTrade", index, "a"));
                 }
                 else if (reader.ValueTextEquals("p"u8))
                 {
-                    price = JsonRead.NextDecimal(ref reader, $"{what} p");
+                    price = JsonRead.NextDecimal(ref reader, new Field("aggTrade", index, "p"));
                 }
                 else if (reader.ValueTextEquals("q"u8))
                 {
-                    quantity = JsonRead.NextDecimal(ref reader, $"{what} q");
+                    quantity = JsonRead.NextDecimal(ref reader, new Field("aggTrade", index, "q"));
                 }
                 else if (reader.ValueTextEquals("T"u8))
                 {
-                    time = JsonRead.NextInt64(ref reader, $"{what} T");
+                    time = JsonRead.NextInt64(ref reader, new Field("aggTrade", index, "T"));
                 }
                 else if (reader.ValueTextEquals("m"u8))
                 {
@@ -221,7 +221,7 @@ internal static class BinanceParser
 
             if (id is null || time is null || price is null || quantity is null)
             {
-                throw new FormatException($"{what}: missing one of a, p, q, T");
+                throw new FormatException($"aggTrade {index}: missing one of a, p, q, T");
             }
 
             var side = buyerIsMaker switch { true => TradeSide.Sell, false => TradeSide.Buy, null => TradeSide.Unknown };
@@ -260,6 +260,7 @@ internal static class BinanceParser
         JsonRead.Next(ref reader);
         JsonRead.Expect(ref reader, JsonTokenType.StartArray, side);
         var levels = new List<BookLevel>();
+        var kind = $"{side} level";
         while (true)
         {
             JsonRead.Next(ref reader);
@@ -268,11 +269,11 @@ internal static class BinanceParser
                 return levels;
             }
 
-            var what = $"{side} level {levels.Count}";
-            JsonRead.Expect(ref reader, JsonTokenType.StartArray, what);
-            var price = JsonRead.NextDecimal(ref reader, $"{what} price");
-            var size = JsonRead.NextDecimal(ref reader, $"{what} size");
-            JsonRead.SkipToEndOfArray(ref reader, what);
+            var index = levels.Count;
+            JsonRead.Expect(ref reader, JsonTokenType.StartArray, new Field(kind, index));
+            var price = JsonRead.NextDecimal(ref reader, new Field(kind, index, "price"));
+            var size = JsonRead.NextDecimal(ref reader, new Field(kind, index, "size"));
+            JsonRead.SkipToEndOfArray(ref reader, new Field(kind, index));
             levels.Add(new BookLevel(price, size));
         }
     }

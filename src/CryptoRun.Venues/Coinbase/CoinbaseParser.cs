@@ -26,15 +26,15 @@ internal static class CoinbaseParser
                 break;
             }
 
-            var what = $"candle {candles.Count}";
-            JsonRead.Expect(ref reader, JsonTokenType.StartArray, what);
-            var time = JsonRead.NextInt64(ref reader, $"{what} time");
-            var low = JsonRead.NextDecimal(ref reader, $"{what} low");
-            var high = JsonRead.NextDecimal(ref reader, $"{what} high");
-            var open = JsonRead.NextDecimal(ref reader, $"{what} open");
-            var close = JsonRead.NextDecimal(ref reader, $"{what} close");
-            var volume = JsonRead.NextDecimal(ref reader, $"{what} volume");
-            JsonRead.SkipToEndOfArray(ref reader, what);
+            var index = candles.Count;
+            JsonRead.Expect(ref reader, JsonTokenType.StartArray, new Field("candle", index));
+            var time = JsonRead.NextInt64(ref reader, new Field("candle", index, "time"));
+            var low = JsonRead.NextDecimal(ref reader, new Field("candle", index, "low"));
+            var high = JsonRead.NextDecimal(ref reader, new Field("candle", index, "high"));
+            var open = JsonRead.NextDecimal(ref reader, new Field("candle", index, "open"));
+            var close = JsonRead.NextDecimal(ref reader, new Field("candle", index, "close"));
+            var volume = JsonRead.NextDecimal(ref reader, new Field("candle", index, "volume"));
+            JsonRead.SkipToEndOfArray(ref reader, new Field("candle", index));
             candles.Add(new Candle(time * 1000, open, high, low, close, volume));
         }
 

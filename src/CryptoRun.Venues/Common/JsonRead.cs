@@ -6,6 +6,21 @@ using System.Text.Json;
 namespace CryptoRun.Venues.Common;
 
 /// <summary>
+/// Names a value in a payload for error messages (<c>kline 17 open</c>), formatted only when an error is raised,
+/// so reading a field costs no string.
+/// </summary>
+/// <param name="Kind">The item kind, for example <c>kline</c>.</param>
+/// <param name="Index">The item's index in the payload, or -1.</param>
+/// <param name="Name">The field, or null for the item itself.</param>
+internal readonly record struct Field(string Kind, int Index = -1, string? Name = null)
+{
+    public override string ToString()
+        => Index < 0 ? (Name is null ? Kind : $"{Kind} {Name}") : (Name is null ? $"{Kind} {Index}" : $"{Kind} {Index} {Name}");
+
+    public static implicit operator Field(string kind) => new(kind);
+}
+
+/// <summary>
 /// Tolerant, allocation-light reads over <see cref="Utf8JsonReader"/>: numbers parsed invariantly
 /// from the venue's own UTF-8 digits, strings or JSON numbers alike. Failures throw
 /// <see cref="FormatException"/> naming what was expected and what was found.
@@ -22,7 +37,7 @@ internal static class JsonRead
     }
 
     /// <summary>Expects the current token to be <paramref name="type"/>.</summary>
-    internal static void Expect(ref Utf8JsonReader reader, JsonTokenType type, string what)
+    internal static void Expect(ref Utf8JsonReader reader, JsonTokenType type, Field what)
     {
         if (reader.TokenType != type)
         {
@@ -31,14 +46,14 @@ internal static class JsonRead
     }
 
     /// <summary>Reads the next token as a decimal, from a JSON string or number, keeping the venue's scale.</summary>
-    internal static decimal NextDecimal(ref Utf8JsonReader reader, string what)
+    internal static decimal NextDecimal(ref Utf8JsonReader reader, Field what)
     {
         Next(ref reader);
         return Decimal(ref reader, what);
     }
 
     /// <summary>The current token as a decimal, from a JSON string or number, keeping the venue's scale.</summary>
-    internal static decimal Decimal(ref Utf8JsonReader reader, string what)
+    internal static decimal Decimal(ref Utf8JsonReader reader, Field what)
     {
         if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number && !reader.HasValueSequence && !reader.ValueIsEscaped)
         {
@@ -54,14 +69,14 @@ internal static class JsonRead
     }
 
     /// <summary>Reads the next token as a 64-bit integer, from a JSON number or a string of digits.</summary>
-    internal static long NextInt64(ref Utf8JsonReader reader, string what)
+    internal static long NextInt64(ref Utf8JsonReader reader, Field what)
     {
         Next(ref reader);
         return Int64(ref reader, what);
     }
 
     /// <summary>The current token as a 64-bit integer, from a JSON number or a string of digits.</summary>
-    internal static long Int64(ref Utf8JsonReader reader, string what)
+    internal static long Int64(ref Utf8JsonReader reader, Field what)
     {
         if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number))
         {
@@ -78,14 +93,14 @@ internal static class JsonRead
     }
 
     /// <summary>Reads the next token as a string (or the text of a number).</summary>
-    internal static string NextString(ref Utf8JsonReader reader, string what)
+    internal static string NextString(ref Utf8JsonReader reader, Field what)
     {
         Next(ref reader);
         return String(ref reader, what);
     }
 
     /// <summary>The current token as a string (or the text of a number).</summary>
-    internal static string String(ref Utf8JsonReader reader, string what) => reader.TokenType switch
+    internal static string String(ref Utf8JsonReader reader, Field what) => reader.TokenType switch
     {
         JsonTokenType.String => reader.GetString()!,
         JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
@@ -93,7 +108,7 @@ internal static class JsonRead
     };
 
     /// <summary>Skips the rest of the current array (after its expected items), tolerating new trailing fields.</summary>
-    internal static void SkipToEndOfArray(ref Utf8JsonReader reader, string what)
+    internal static void SkipToEndOfArray(ref Utf8JsonReader reader, Field what)
     {
         while (true)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using CryptoRun.Domain;
+using CryptoRun.Venues.Common;
 
 namespace CryptoRun.Venues.Kraken;
 
@@ -96,21 +97,21 @@ internal static class KrakenParser
             var index = 0;
             foreach (var row in property.Value.EnumerateArray())
             {
-                var what = $"OHLC row {index++}";
+                var at = index++;
                 if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() < 8)
                 {
-                    throw new FormatException($"{what}: expected [time, open, high, low, close, vwap, volume, count], found {Cut(row.GetRawText())}");
+                    throw new FormatException($"OHLC row {at}: expected [time, open, high, low, close, vwap, volume, count], found {Cut(row.GetRawText())}");
                 }
 
                 candles.Add(new Candle(
-                    Int64(row[0], $"{what} time") * 1000,
-                    Decimal(row[1], $"{what} open"),
-                    Decimal(row[2], $"{what} high"),
-                    Decimal(row[3], $"{what} low"),
-                    Decimal(row[4], $"{what} close"),
-                    Decimal(row[6], $"{what} volume"),
+                    Int64(row[0], new Field("OHLC row", at, "time")) * 1000,
+                    Decimal(row[1], new Field("OHLC row", at, "open")),
+                    Decimal(row[2], new Field("OHLC row", at, "high")),
+                    Decimal(row[3], new Field("OHLC row", at, "low")),
+                    Decimal(row[4], new Field("OHLC row", at, "close")),
+                    Decimal(row[6], new Field("OHLC row", at, "volume")),
                     QuoteVolume: null,
-                    TradeCount: Int64(row[7], $"{what} count")));
+                    TradeCount: Int64(row[7], new Field("OHLC row", at, "count"))));
             }
         }
 
@@ -262,7 +263,7 @@ internal static class KrakenParser
         return null;
     }
 
-    private static decimal Decimal(JsonElement element, string what)
+    private static decimal Decimal(JsonElement element, Field what)
     {
         var text = element.ValueKind switch
         {
@@ -275,7 +276,7 @@ internal static class KrakenParser
             : throw new FormatException($"{what}: expected a decimal number, found {Cut(element.GetRawText())}");
     }
 
-    private static long Int64(JsonElement element, string what)
+    private static long Int64(JsonElement element, Field what)
     {
         if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var number))
         {

@@ -57,18 +57,18 @@ internal static class OkxParser
                         break;
                     }
 
-                    var what = $"candle {rows.Count}";
-                    JsonRead.Expect(ref reader, JsonTokenType.StartArray, what);
-                    var ts = JsonRead.NextInt64(ref reader, $"{what} ts");
-                    var open = JsonRead.NextDecimal(ref reader, $"{what} o");
-                    var high = JsonRead.NextDecimal(ref reader, $"{what} h");
-                    var low = JsonRead.NextDecimal(ref reader, $"{what} l");
-                    var close = JsonRead.NextDecimal(ref reader, $"{what} c");
-                    var volume = JsonRead.NextDecimal(ref reader, $"{what} vol");
-                    JsonRead.NextDecimal(ref reader, $"{what} volCcy");
-                    var quoteVolume = JsonRead.NextDecimal(ref reader, $"{what} volCcyQuote");
-                    var confirm = JsonRead.NextString(ref reader, $"{what} confirm");
-                    JsonRead.SkipToEndOfArray(ref reader, what);
+                    var index = rows.Count;
+                    JsonRead.Expect(ref reader, JsonTokenType.StartArray, new Field("candle", index));
+                    var ts = JsonRead.NextInt64(ref reader, new Field("candle", index, "ts"));
+                    var open = JsonRead.NextDecimal(ref reader, new Field("candle", index, "o"));
+                    var high = JsonRead.NextDecimal(ref reader, new Field("candle", index, "h"));
+                    var low = JsonRead.NextDecimal(ref reader, new Field("candle", index, "l"));
+                    var close = JsonRead.NextDecimal(ref reader, new Field("candle", index, "c"));
+                    var volume = JsonRead.NextDecimal(ref reader, new Field("candle", index, "vol"));
+                    JsonRead.NextDecimal(ref reader, new Field("candle", index, "volCcy"));
+                    var quoteVolume = JsonRead.NextDecimal(ref reader, new Field("candle", index, "volCcyQuote"));
+                    var confirm = JsonRead.NextString(ref reader, new Field("candle", index, "confirm"));
+                    JsonRead.SkipToEndOfArray(ref reader, new Field("candle", index));
                     rows.Add(new OkxCandle(new Candle(ts, open, high, low, close, volume, quoteVolume), confirm == "1"));
                 }
             }

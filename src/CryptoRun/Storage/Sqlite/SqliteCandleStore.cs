@@ -12,20 +12,18 @@ namespace CryptoRun.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteCandleStore : ICandleStore
 {
-    // Rows per INSERT statement: fewer statement executions without nearing SQLite's parameter limit.
-    private const int RowsPerStatement = 64;
-
     private readonly SqliteConnection _connection;
     private readonly string _connectionString;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<SeriesKey, long> _seriesIds = [];
-    private readonly Dictionary<int, SqliteCommand> _insertCommands = [];
+    private readonly SqliteCandleInsert _insert;
 
     private SqliteCandleStore(string path, SqliteConnection connection, string connectionString)
     {
         Location = path;
         _connection = connection;
         _connectionString = connectionString;
+        _insert = new SqliteCandleInsert(connection);
     }
 
     /// <inheritdoc />
@@ -97,12 +95,7 @@ public sealed class SqliteCandleStore : ICandleStore
             using var transaction = _connection.BeginTransaction();
             var seriesId = GetOrCreateSeries(key, transaction);
             var fetchId = InsertFetch(provenance, transaction);
-            var written = 0;
-            for (var offset = 0; offset < ordered.Count; offset += RowsPerStatement)
-            {
-                var rows = Math.Min(RowsPerStatement, ordered.Count - offset);
-                written += InsertCandles(seriesId, fetchId, provenance, ordered, offset, rows, transaction);
-            }
+            var written = _insert.Write(seriesId, fetchId, provenance, ordered);
 
             if (covered is { IsEmpty: false } window)
             {
@@ -265,12 +258,7 @@ public sealed class SqliteCandleStore : ICandleStore
     /// <returns>A task that completes when closed.</returns>
     public async ValueTask DisposeAsync()
     {
-        foreach (var command in _insertCommands.Values)
-        {
-            await command.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _insertCommands.Clear();
+        _insert.Dispose();
         await _connection.DisposeAsync().ConfigureAwait(false);
         _gate.Dispose();
     }
@@ -314,8 +302,6 @@ public sealed class SqliteCandleStore : ICandleStore
     }
 
     private static decimal ParseDecimal(string text) => decimal.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
-
-    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(
         SeriesKey key,
@@ -385,80 +371,5 @@ public sealed class SqliteCandleStore : ICandleStore
         command.Parameters.AddWithValue("$s", provenance.Status.ToText());
         command.Parameters.AddWithValue("$err", (object?)provenance.Error ?? DBNull.Value);
         return (long)command.ExecuteScalar()!;
-    }
-
-    private int InsertCandles(
-        long seriesId,
-        long fetchId,
-        Provenance provenance,
-        List<Candle> candles,
-        int offset,
-        int rows,
-        SqliteTransaction transaction)
-    {
-        var command = GetInsertCommand(rows);
-        command.Transaction = transaction;
-        var parameters = command.Parameters;
-        parameters[0].Value = seriesId;
-        parameters[1].Value = provenance.Provider;
-        parameters[2].Value = provenance.FetchedAt.ToUnixTimeMilliseconds();
-        parameters[3].Value = provenance.Status.ToText();
-        parameters[4].Value = (object?)provenance.Error ?? DBNull.Value;
-        parameters[5].Value = fetchId;
-        for (var i = 0; i < rows; i++)
-        {
-            var candle = candles[offset + i];
-            var p = 6 + (i * 8);
-            parameters[p].Value = candle.OpenTimeMs;
-            parameters[p + 1].Value = Text(candle.Open);
-            parameters[p + 2].Value = Text(candle.High);
-            parameters[p + 3].Value = Text(candle.Low);
-            parameters[p + 4].Value = Text(candle.Close);
-            parameters[p + 5].Value = Text(candle.Volume);
-            parameters[p + 6].Value = candle.QuoteVolume is { } quote ? Text(quote) : DBNull.Value;
-            parameters[p + 7].Value = candle.TradeCount is { } trades ? trades : DBNull.Value;
-        }
-
-        return command.ExecuteNonQuery();
-    }
-
-    private SqliteCommand GetInsertCommand(int rows)
-    {
-        if (_insertCommands.TryGetValue(rows, out var cached))
-        {
-            return cached;
-        }
-
-        var command = _connection.CreateCommand();
-        var values = string.Join(
-            ",\n",
-            Enumerable.Range(0, rows).Select(i =>
-                $"($s, $t{i}, $o{i}, $h{i}, $l{i}, $c{i}, $v{i}, $q{i}, $n{i}, $p, $f, $st, $e, $fid)"));
-        command.CommandText = $"""
-            INSERT INTO candles (series_id, open_time, open, high, low, close, volume, quote_volume, trades,
-                                 provider_name, fetched_at_utc, fetch_status, error_message, fetch_id)
-            VALUES {values}
-            ON CONFLICT (series_id, open_time) DO UPDATE SET
-                open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
-                volume = excluded.volume, quote_volume = excluded.quote_volume, trades = excluded.trades,
-                provider_name = excluded.provider_name, fetched_at_utc = excluded.fetched_at_utc,
-                fetch_status = excluded.fetch_status, error_message = excluded.error_message,
-                fetch_id = excluded.fetch_id
-            """;
-        foreach (var name in new[] { "$s", "$p", "$f", "$st", "$e", "$fid" })
-        {
-            command.Parameters.Add(new SqliteParameter(name, null));
-        }
-
-        for (var i = 0; i < rows; i++)
-        {
-            foreach (var column in new[] { "t", "o", "h", "l", "c", "v", "q", "n" })
-            {
-                command.Parameters.Add(new SqliteParameter($"${column}{i}", null));
-            }
-        }
-
-        _insertCommands[rows] = command;
-        return command;
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using CryptoRun.Domain;
 using CryptoRun.Providers;
@@ -24,7 +25,7 @@ public sealed class BinanceConnector : IKlineProvider, ITradeProvider, IOrderBoo
     internal BinanceConnector(BinanceApi api, HttpClient http, TimeProvider time)
     {
         _api = api;
-        _http = new VenueHttp(api.Name, http, time, (status, body, endpoint) => BinanceParser.ReadError(api.Name, status, body, endpoint));
+        _http = new VenueHttp(api.Name, http, time, (status, body, endpoint) => BinanceParser.ReadError(api.Name, status, body, endpoint), RecordWeight);
         _catalog = new CatalogCache(time, TimeSpan.FromHours(1));
     }
 
@@ -49,11 +50,9 @@ public sealed class BinanceConnector : IKlineProvider, ITradeProvider, IOrderBoo
         => _catalog.GetAsync(
             async ct =>
             {
-                var reply = await _http.GetAsync($"{_api.PathPrefix}/exchangeInfo", null, ct).ConfigureAwait(false);
-                RecordWeight(reply);
-                var (catalog, limits) = Payload.Parse(reply, body => BinanceParser.ParseExchangeInfo(Name, body));
-                RateLimits = limits;
-                return catalog;
+                var info = await _http.GetAsync($"{_api.PathPrefix}/exchangeInfo", null, body => BinanceParser.ParseExchangeInfo(Name, body), ct).ConfigureAwait(false);
+                RateLimits = info.Value.RateLimits;
+                return info.Value.Catalog;
             },
             cancellationToken);
 
@@ -64,7 +63,7 @@ public sealed class BinanceConnector : IKlineProvider, ITradeProvider, IOrderBoo
         TimeRange range,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var end = Math.Min(timeframe.Ceiling(range.ToMs), CandleRules.OpenCandleStart(timeframe, _http.Time));
         var cursor = timeframe.Ceiling(range.FromMs);
         var limit = _api.MaxKlinesPerRequest;
@@ -77,15 +76,13 @@ public sealed class BinanceConnector : IKlineProvider, ITradeProvider, IOrderBoo
                 ("startTime", cursor),
                 ("endTime", end - 1),
                 ("limit", limit));
-            var reply = await _http.GetAsync(path, new TimeRange(cursor, end), cancellationToken).ConfigureAwait(false);
-            RecordWeight(reply);
-            var candles = Payload.Parse(reply, body => BinanceParser.ParseKlines(body));
+            var (candles, provenance) = await _http.GetAsync(path, new TimeRange(cursor, end), body => BinanceParser.ParseKlines(body), cancellationToken).ConfigureAwait(false);
             var start = cursor;
             var page = candles.Where(c => c.OpenTimeMs >= start && c.OpenTimeMs < end).ToList();
 
             // A full page may stop short of the window; a short page means the venue has nothing more in it.
             var coveredTo = candles.Count >= limit && page.Count > 0 ? page[^1].OpenTimeMs + timeframe.Milliseconds : end;
-            yield return new CandlePage(page, new TimeRange(cursor, coveredTo), reply.Provenance);
+            yield return new CandlePage(page, new TimeRange(cursor, coveredTo), provenance);
             cursor = coveredTo;
         }
     }
@@ -97,12 +94,10 @@ public sealed class BinanceConnector : IKlineProvider, ITradeProvider, IOrderBoo
         int limit,
         CancellationToken cancellationToken = default)
     {
-        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var path = Query.Build($"{_api.PathPrefix}/aggTrades", ("symbol", market.VenueSymbol), ("limit", Math.Clamp(limit, 1, 1000)));
-        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
-        RecordWeight(reply);
-        IReadOnlyList<Trade> trades = Payload.Parse(reply, body => BinanceParser.ParseAggTrades(body));
-        return new Sourced<IReadOnlyList<Trade>>(trades, reply.Provenance);
+        var trades = await _http.GetAsync(path, null, body => BinanceParser.ParseAggTrades(body), cancellationToken).ConfigureAwait(false);
+        return new Sourced<IReadOnlyList<Trade>>(trades.Value, trades.Provenance);
     }
 
     /// <inheritdoc />
@@ -112,21 +107,19 @@ public sealed class BinanceConnector : IKlineProvider, ITradeProvider, IOrderBoo
         int depth,
         CancellationToken cancellationToken = default)
     {
-        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var path = Query.Build($"{_api.PathPrefix}/depth", ("symbol", market.VenueSymbol), ("limit", _api.DepthLimitFor(depth)));
-        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
-        RecordWeight(reply);
-        var book = Payload.Parse(reply, body => BinanceParser.ParseDepth(instrument, body));
-        var wanted = Math.Max(depth, 1);
-        return new Sourced<OrderBookSnapshot>(
-            book with { Bids = book.Bids.Take(wanted).ToList(), Asks = book.Asks.Take(wanted).ToList() },
-            reply.Provenance);
+        var book = await _http.GetAsync(path, null, body => BinanceParser.ParseDepth(instrument, body), cancellationToken).ConfigureAwait(false);
+        return book with { Value = book.Value.Top(depth) };
     }
 
-    private void RecordWeight(VenueReply reply)
+    private async Task<Market> MarketAsync(Instrument instrument, CancellationToken cancellationToken)
+        => (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+
+    private void RecordWeight(HttpResponseHeaders headers)
     {
         Dictionary<string, int>? used = null;
-        foreach (var header in reply.Headers)
+        foreach (var header in headers)
         {
             if (header.Key.StartsWith("X-MBX-USED-WEIGHT-", StringComparison.OrdinalIgnoreCase)
                 && int.TryParse(header.Value.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var weight))

@@ -51,11 +51,7 @@ public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBo
     /// <remarks>Source: <c>GET /products</c>; cached one hour.</remarks>
     public Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default)
         => _catalog.GetAsync(
-            async ct =>
-            {
-                var reply = await _http.GetAsync("/products", null, ct).ConfigureAwait(false);
-                return Payload.Parse(reply, body => CoinbaseParser.ParseProducts(Name, body));
-            },
+            async ct => (await _http.GetAsync("/products", null, body => CoinbaseParser.ParseProducts(Name, body), ct).ConfigureAwait(false)).Value,
             cancellationToken);
 
     /// <inheritdoc />
@@ -69,12 +65,8 @@ public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBo
         TimeRange range,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (!Timeframes.Contains(timeframe))
-        {
-            throw new VenueRequestException(Name, $"{Name} candles have no {timeframe} granularity; it serves {string.Join(' ', Timeframes)}");
-        }
-
-        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        CandleRules.RequireTimeframe(Name, Timeframes, timeframe);
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var end = Math.Min(timeframe.Ceiling(range.ToMs), CandleRules.OpenCandleStart(timeframe, _http.Time));
         var cursor = timeframe.Ceiling(range.FromMs);
         while (cursor < end)
@@ -85,11 +77,10 @@ public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBo
                 ("granularity", timeframe.Seconds),
                 ("start", TimeRange.Format(cursor)),
                 ("end", TimeRange.Format(windowEnd - timeframe.Milliseconds)));
-            var reply = await _http.GetAsync(path, new TimeRange(cursor, windowEnd), cancellationToken).ConfigureAwait(false);
-            var candles = Payload.Parse(reply, body => CoinbaseParser.ParseCandles(body));
+            var (candles, provenance) = await _http.GetAsync(path, new TimeRange(cursor, windowEnd), body => CoinbaseParser.ParseCandles(body), cancellationToken).ConfigureAwait(false);
             var start = cursor;
             var page = candles.Where(c => c.OpenTimeMs >= start && c.OpenTimeMs < windowEnd).ToList();
-            yield return new CandlePage(page, new TimeRange(cursor, windowEnd), reply.Provenance);
+            yield return new CandlePage(page, new TimeRange(cursor, windowEnd), provenance);
             cursor = windowEnd;
         }
     }
@@ -101,11 +92,10 @@ public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBo
         int limit,
         CancellationToken cancellationToken = default)
     {
-        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var path = Query.Build($"/products/{Uri.EscapeDataString(market.VenueSymbol)}/trades", ("limit", Math.Clamp(limit, 1, 1000)));
-        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<Trade> trades = Payload.Parse(reply, CoinbaseParser.ParseTrades);
-        return new Sourced<IReadOnlyList<Trade>>(trades, reply.Provenance);
+        var trades = await _http.GetAsync(path, null, CoinbaseParser.ParseTrades, cancellationToken).ConfigureAwait(false);
+        return new Sourced<IReadOnlyList<Trade>>(trades.Value, trades.Provenance);
     }
 
     /// <inheritdoc />
@@ -115,13 +105,12 @@ public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBo
         int depth,
         CancellationToken cancellationToken = default)
     {
-        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var path = Query.Build($"/products/{Uri.EscapeDataString(market.VenueSymbol)}/book", ("level", 2));
-        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
-        var book = Payload.Parse(reply, body => CoinbaseParser.ParseBook(instrument, body));
-        var wanted = Math.Max(depth, 1);
-        return new Sourced<OrderBookSnapshot>(
-            book with { Bids = book.Bids.Take(wanted).ToList(), Asks = book.Asks.Take(wanted).ToList() },
-            reply.Provenance);
+        var book = await _http.GetAsync(path, null, body => CoinbaseParser.ParseBook(instrument, body), cancellationToken).ConfigureAwait(false);
+        return book with { Value = book.Value.Top(depth) };
     }
+
+    private async Task<Market> MarketAsync(Instrument instrument, CancellationToken cancellationToken)
+        => (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
 }

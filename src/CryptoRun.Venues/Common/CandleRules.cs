@@ -9,4 +9,14 @@ internal static class CandleRules
     /// </summary>
     internal static long OpenCandleStart(Domain.Timeframe timeframe, TimeProvider time)
         => timeframe.Floor(time.GetUtcNow().ToUnixTimeMilliseconds());
+
+    /// <summary>Fails when a venue has no interval for <paramref name="timeframe"/>, naming the ones it has.</summary>
+    /// <exception cref="Domain.VenueRequestException">The venue does not serve the timeframe.</exception>
+    internal static void RequireTimeframe(string venue, IReadOnlyList<Domain.Timeframe> served, Domain.Timeframe timeframe)
+    {
+        if (!served.Contains(timeframe))
+        {
+            throw new Domain.VenueRequestException(venue, $"{venue} has no {timeframe} candles; it serves {string.Join(' ', served)}");
+        }
+    }
 }

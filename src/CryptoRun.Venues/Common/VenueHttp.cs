@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 
 namespace CryptoRun.Venues.Common;
 
@@ -21,17 +22,25 @@ internal sealed class VenueHttp
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly Func<int, byte[], string, VenueException?> _readError;
+    private readonly Action<HttpResponseHeaders>? _onHeaders;
 
     /// <param name="venue">The venue name, for messages and provenance.</param>
     /// <param name="http">A client from <c>IHttpClientFactory</c> whose <c>BaseAddress</c> is the venue's base URL.</param>
     /// <param name="time">The clock for latency and fetched-at.</param>
     /// <param name="readError">Reads a failed call's body: (status, body, endpoint) to the venue's typed error, or null for the default mapping.</param>
-    internal VenueHttp(string venue, HttpClient http, TimeProvider time, Func<int, byte[], string, VenueException?> readError)
+    /// <param name="onHeaders">Sees the headers of every answer, failed or not (Binance reads its used weight there).</param>
+    internal VenueHttp(
+        string venue,
+        HttpClient http,
+        TimeProvider time,
+        Func<int, byte[], string, VenueException?> readError,
+        Action<HttpResponseHeaders>? onHeaders = null)
     {
         Venue = venue;
         _http = http;
         _time = time;
         _readError = readError;
+        _onHeaders = onHeaders;
     }
 
     /// <summary>The venue name.</summary>
@@ -39,6 +48,20 @@ internal sealed class VenueHttp
 
     /// <summary>The clock the venue code reads.</summary>
     internal TimeProvider Time => _time;
+
+    /// <summary>GETs <paramref name="pathAndQuery"/> and parses the answer, with the call's provenance.</summary>
+    /// <param name="pathAndQuery">For example <c>/api/v3/klines?symbol=BTCUSDT&amp;interval=1m</c>.</param>
+    /// <param name="window">The request's time window, for provenance.</param>
+    /// <param name="parse">The venue parser for the body.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The parsed value and the provenance of the call.</returns>
+    /// <exception cref="VenueDataException">The body is malformed.</exception>
+    /// <exception cref="VenueException">The call failed.</exception>
+    internal async Task<Sourced<T>> GetAsync<T>(string pathAndQuery, TimeRange? window, Func<byte[], T> parse, CancellationToken cancellationToken)
+    {
+        var reply = await GetAsync(pathAndQuery, window, cancellationToken).ConfigureAwait(false);
+        return new Sourced<T>(Payload.Parse(reply, parse), reply.Provenance);
+    }
 
     /// <summary>GETs <paramref name="pathAndQuery"/> relative to the base address.</summary>
     /// <param name="pathAndQuery">For example <c>/api/v3/klines?symbol=BTCUSDT&amp;interval=1m</c>.</param>
@@ -70,6 +93,7 @@ internal sealed class VenueHttp
 
         using (response)
         {
+            _onHeaders?.Invoke(response.Headers);
             var latencyMs = (long)_time.GetElapsedTime(started).TotalMilliseconds;
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)

@@ -51,11 +51,7 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBook
     /// <remarks>Source: <c>GET /0/public/AssetPairs</c>; cached one hour.</remarks>
     public Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default)
         => _catalog.GetAsync(
-            async ct =>
-            {
-                var reply = await _http.GetAsync("/0/public/AssetPairs", null, ct).ConfigureAwait(false);
-                return Payload.Parse(reply, body => KrakenParser.ParseAssetPairs(Name, body));
-            },
+            async ct => (await _http.GetAsync("/0/public/AssetPairs", null, body => KrakenParser.ParseAssetPairs(Name, body), ct).ConfigureAwait(false)).Value,
             cancellationToken);
 
     /// <inheritdoc />
@@ -70,12 +66,8 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBook
         TimeRange range,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (!Timeframes.Contains(timeframe))
-        {
-            throw new VenueRequestException(Name, $"{Name} OHLC has no {timeframe} interval; it serves {string.Join(' ', Timeframes)}");
-        }
-
-        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        CandleRules.RequireTimeframe(Name, Timeframes, timeframe);
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var start = timeframe.Ceiling(range.FromMs);
         var end = Math.Min(timeframe.Ceiling(range.ToMs), CandleRules.OpenCandleStart(timeframe, _http.Time));
         if (start >= end)
@@ -89,13 +81,13 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBook
             ("pair", market.VenueSymbol),
             ("interval", timeframe.Minutes),
             ("since", (start / 1000) - 1));
-        var reply = await _http.GetAsync(path, new TimeRange(start, end), cancellationToken).ConfigureAwait(false);
-        var (candles, lastCommitted) = Payload.Parse(reply, body => KrakenParser.ParseOhlc(Name, body, market.VenueSymbol));
+        var ((candles, lastCommitted), provenance) = await _http.GetAsync(
+            path, new TimeRange(start, end), body => KrakenParser.ParseOhlc(Name, body, market.VenueSymbol), cancellationToken).ConfigureAwait(false);
         var committed = candles.Where(c => c.OpenTimeMs <= lastCommitted).ToList();
         var coveredFrom = committed.Count >= OhlcDepth ? Math.Max(start, committed[0].OpenTimeMs) : start;
         var coveredTo = Math.Max(coveredFrom, Math.Min(end, lastCommitted + timeframe.Milliseconds));
         var page = committed.Where(c => c.OpenTimeMs >= coveredFrom && c.OpenTimeMs < coveredTo).ToList();
-        yield return new CandlePage(page, new TimeRange(coveredFrom, coveredTo), reply.Provenance);
+        yield return new CandlePage(page, new TimeRange(coveredFrom, coveredTo), provenance);
     }
 
     /// <inheritdoc />
@@ -105,11 +97,10 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBook
         int limit,
         CancellationToken cancellationToken = default)
     {
-        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var path = Query.Build("/0/public/Trades", ("pair", market.VenueSymbol), ("count", Math.Clamp(limit, 1, 1000)));
-        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<Trade> trades = Payload.Parse(reply, body => KrakenParser.ParseTrades(Name, body));
-        return new Sourced<IReadOnlyList<Trade>>(trades, reply.Provenance);
+        var trades = await _http.GetAsync(path, null, body => KrakenParser.ParseTrades(Name, body), cancellationToken).ConfigureAwait(false);
+        return new Sourced<IReadOnlyList<Trade>>(trades.Value, trades.Provenance);
     }
 
     /// <inheritdoc />
@@ -119,10 +110,11 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBook
         int depth,
         CancellationToken cancellationToken = default)
     {
-        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var path = Query.Build("/0/public/Depth", ("pair", market.VenueSymbol), ("count", Math.Clamp(depth, 1, 500)));
-        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
-        var book = Payload.Parse(reply, body => KrakenParser.ParseDepth(Name, instrument, body));
-        return new Sourced<OrderBookSnapshot>(book, reply.Provenance);
+        return await _http.GetAsync(path, null, body => KrakenParser.ParseDepth(Name, instrument, body), cancellationToken).ConfigureAwait(false);
     }
+
+    private async Task<Market> MarketAsync(Instrument instrument, CancellationToken cancellationToken)
+        => (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
 }

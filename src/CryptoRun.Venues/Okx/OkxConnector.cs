@@ -71,8 +71,8 @@ public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookPro
                 var markets = new List<Market>();
                 foreach (var type in InstrumentTypes)
                 {
-                    var reply = await _http.GetAsync(Query.Build("/api/v5/public/instruments", ("instType", type)), null, ct).ConfigureAwait(false);
-                    markets.AddRange(Payload.Parse(reply, body => OkxParser.ParseInstruments(Name, body)));
+                    var path = Query.Build("/api/v5/public/instruments", ("instType", type));
+                    markets.AddRange((await _http.GetAsync(path, null, body => OkxParser.ParseInstruments(Name, body), ct).ConfigureAwait(false)).Value);
                 }
 
                 return new MarketCatalog(Name, markets);
@@ -86,9 +86,9 @@ public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookPro
         TimeRange range,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var bar = BarName(timeframe)
-            ?? throw new VenueRequestException(Name, $"{Name} candles have no {timeframe} bar; it serves {string.Join(' ', Timeframes)}");
-        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        CandleRules.RequireTimeframe(Name, Timeframes, timeframe);
+        var bar = Bars[timeframe.Name];
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var openStart = CandleRules.OpenCandleStart(timeframe, _http.Time);
         var start = timeframe.Ceiling(range.FromMs);
         var cursor = Math.Min(timeframe.Ceiling(range.ToMs), openStart);
@@ -106,8 +106,7 @@ public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookPro
                 ("after", cursor),
                 ("before", start - 1),
                 ("limit", MaxCandles));
-            var reply = await _http.GetAsync(query, new TimeRange(start, cursor), cancellationToken).ConfigureAwait(false);
-            var rows = Payload.Parse(reply, body => OkxParser.ParseCandles(Name, body));
+            var (rows, provenance) = await _http.GetAsync(query, new TimeRange(start, cursor), body => OkxParser.ParseCandles(Name, body), cancellationToken).ConfigureAwait(false);
             var upper = cursor;
             var page = rows
                 .Where(r => r.Confirmed && r.Candle.OpenTimeMs >= start && r.Candle.OpenTimeMs < upper)
@@ -116,7 +115,7 @@ public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookPro
 
             // A full page may stop short of the window's start; a short one means nothing older is left in it.
             var coveredFrom = rows.Count >= MaxCandles && page.Count > 0 ? page[0].OpenTimeMs : start;
-            yield return new CandlePage(page, new TimeRange(coveredFrom, cursor), reply.Provenance);
+            yield return new CandlePage(page, new TimeRange(coveredFrom, cursor), provenance);
             cursor = coveredFrom;
         }
     }
@@ -128,11 +127,10 @@ public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookPro
         int limit,
         CancellationToken cancellationToken = default)
     {
-        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var path = Query.Build("/api/v5/market/trades", ("instId", market.VenueSymbol), ("limit", Math.Clamp(limit, 1, 500)));
-        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<Trade> trades = Payload.Parse(reply, body => OkxParser.ParseTrades(Name, body));
-        return new Sourced<IReadOnlyList<Trade>>(trades, reply.Provenance);
+        var trades = await _http.GetAsync(path, null, body => OkxParser.ParseTrades(Name, body), cancellationToken).ConfigureAwait(false);
+        return new Sourced<IReadOnlyList<Trade>>(trades.Value, trades.Provenance);
     }
 
     /// <inheritdoc />
@@ -142,10 +140,11 @@ public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookPro
         int depth,
         CancellationToken cancellationToken = default)
     {
-        var market = (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var path = Query.Build("/api/v5/market/books", ("instId", market.VenueSymbol), ("sz", Math.Clamp(depth, 1, 400)));
-        var reply = await _http.GetAsync(path, null, cancellationToken).ConfigureAwait(false);
-        var book = Payload.Parse(reply, body => OkxParser.ParseBook(Name, instrument, body));
-        return new Sourced<OrderBookSnapshot>(book, reply.Provenance);
+        return await _http.GetAsync(path, null, body => OkxParser.ParseBook(Name, instrument, body), cancellationToken).ConfigureAwait(false);
     }
+
+    private async Task<Market> MarketAsync(Instrument instrument, CancellationToken cancellationToken)
+        => (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
 }

@@ -24,4 +24,15 @@ public sealed record OrderBookSnapshot(
 
     /// <summary>The best ask, if any.</summary>
     public BookLevel? BestAsk => Asks.Count > 0 ? Asks[0] : null;
+
+    /// <summary>The same snapshot cut to the best <paramref name="depth"/> levels per side.</summary>
+    /// <param name="depth">Levels per side to keep; at least 1.</param>
+    /// <returns>The cut snapshot (this one when already within depth).</returns>
+    public OrderBookSnapshot Top(int depth)
+    {
+        var keep = Math.Max(depth, 1);
+        return Bids.Count <= keep && Asks.Count <= keep
+            ? this
+            : this with { Bids = Bids.Take(keep).ToList(), Asks = Asks.Take(keep).ToList() };
+    }
 }

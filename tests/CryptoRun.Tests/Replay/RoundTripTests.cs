@@ -38,14 +38,16 @@ public sealed class RoundTripTests(ReplayFixture replay) : IClassFixture<ReplayF
         Assert.Equal(new[] { file.Span(Timeframe.M1) }, RangeSet.Merge(pages.Select(p => p.Covered)));
     }
 
-    [Fact]
-    public async Task FetchCandles_KrakenAvaxMonth_ReturnsOnlyThe720MostRecentAndSaysTheRestIsNotCovered()
+    [Theory]
+    [InlineData("AVAX/USDT")]
+    [InlineData("BTC/USD")]
+    public async Task FetchCandles_KrakenWholeRecording_ReturnsOnlyThe720MostRecentAndSaysTheRestIsNotCovered(string symbol)
     {
         var provider = replay.Http.Connect<IKlineProvider>("kraken", replay.Clock);
-        var file = AvaxFile.Value;
+        var file = symbol == "BTC/USD" ? CoinbaseMinuteFile.Value : AvaxFile.Value;
         var span = file.Span(Timeframe.M1);
 
-        var pages = await FetchAllAsync(provider, ReplayFixture.Avax["kraken"], span);
+        var pages = await FetchAllAsync(provider, Instrument.Parse(symbol), span);
 
         var page = Assert.Single(pages);
         Assert.Equal(720, page.Candles.Count);
@@ -73,6 +75,24 @@ public sealed class RoundTripTests(ReplayFixture replay) : IClassFixture<ReplayF
 
         // The venue answered for the missing minute: it is covered (so never asked again), yet has no candle.
         Assert.Contains(pages, p => p.Covered.Contains(missing));
+    }
+
+    [Fact]
+    public async Task FetchCandles_CoinbaseBtcUsdHours_EqualRecordingAcrossTheVolumeColumnSwap()
+    {
+        var provider = replay.Http.Connect<IKlineProvider>("coinbase", replay.Clock);
+        var file = CandleFileReader.Read(TestData.CoinbaseHour);
+
+        var pages = new List<CandlePage>();
+        await foreach (var page in provider.FetchCandlesAsync(Instrument.Parse("BTC/USD"), Timeframe.H1, file.Span(Timeframe.H1)))
+        {
+            pages.Add(page);
+        }
+
+        var candles = pages.SelectMany(p => p.Candles).ToList();
+        Assert.Equal(22_601, candles.Count);
+        Assert.Equal(76, pages.Count);
+        AssertEqualToRecording("coinbase", file.Rows.Select(r => r.Candle).ToList(), candles);
     }
 
     [Fact]

@@ -96,7 +96,7 @@ internal sealed class VenueConnections : IDisposable
         var descriptor = VenueRegistry.All.FirstOrDefault(v => string.Equals(v.Name, venue, StringComparison.OrdinalIgnoreCase))
             ?? throw new UsageException($"--venue '{venue}' is not a venue CryptoRun knows: use one of {string.Join(", ", VenueRegistry.All.Select(v => v.Name))}");
         var http = _services.GetRequiredService<IHttpClientFactory>().CreateClient(descriptor.Name);
-        return descriptor.Create(http, _time);
+        return descriptor.Create(CryptoRun.Venues.Common.VenueConnection.Direct(http, _time));
     }
 
     public void Dispose() => _services.Dispose();

@@ -1,5 +1,6 @@
 using CryptoRun.Providers;
 using CryptoRun.Venues.Binance;
+using CryptoRun.Venues.Common;
 using CryptoRun.Venues.Coinbase;
 using CryptoRun.Venues.Kraken;
 using CryptoRun.Venues.Okx;
@@ -9,8 +10,9 @@ namespace CryptoRun.Venues;
 /// <summary>A venue CryptoRun can connect to.</summary>
 /// <param name="Name">The venue name used everywhere (<c>--venue</c>, <c>--endpoint NAME=URL</c>, the store).</param>
 /// <param name="DefaultBaseAddress">The venue's real REST base URL.</param>
-/// <param name="Create">Creates the connector over an <see cref="HttpClient"/> (from <c>IHttpClientFactory</c>, base address set) and a clock.</param>
-public sealed record VenueDescriptor(string Name, Uri DefaultBaseAddress, Func<HttpClient, TimeProvider, IMarketDataProvider> Create);
+/// <param name="Compliance">Exchange-native, aggregator or DeFi.</param>
+/// <param name="Create">Creates the connector over a connection (an <c>IHttpClientFactory</c> client with its base address, a clock, the provider's gate).</param>
+public sealed record VenueDescriptor(string Name, Uri DefaultBaseAddress, ComplianceClass Compliance, Func<VenueConnection, IMarketDataProvider> Create);
 
 /// <summary>Every venue connector, by name. A new venue is one folder and one line here.</summary>
 public static class VenueRegistry
@@ -18,11 +20,11 @@ public static class VenueRegistry
     /// <summary>All venues, in the order commands list them.</summary>
     public static IReadOnlyList<VenueDescriptor> All { get; } =
     [
-        new(BinanceApi.Spot.Name, BinanceApi.Spot.DefaultBaseAddress, (http, time) => new BinanceConnector(BinanceApi.Spot, http, time)),
-        new(BinanceApi.UsdM.Name, BinanceApi.UsdM.DefaultBaseAddress, (http, time) => new BinanceConnector(BinanceApi.UsdM, http, time)),
-        new(KrakenConnector.VenueName, KrakenConnector.DefaultBaseAddress, (http, time) => new KrakenConnector(http, time)),
-        new(CoinbaseConnector.VenueName, CoinbaseConnector.DefaultBaseAddress, (http, time) => new CoinbaseConnector(http, time)),
-        new(OkxConnector.VenueName, OkxConnector.DefaultBaseAddress, (http, time) => new OkxConnector(http, time)),
+        new(BinanceApi.Spot.Name, BinanceApi.Spot.DefaultBaseAddress, ComplianceClass.ExchangeNative, c => new BinanceConnector(BinanceApi.Spot, c)),
+        new(BinanceApi.UsdM.Name, BinanceApi.UsdM.DefaultBaseAddress, ComplianceClass.ExchangeNative, c => new BinanceUsdmConnector(c)),
+        new(KrakenConnector.VenueName, KrakenConnector.DefaultBaseAddress, ComplianceClass.ExchangeNative, c => new KrakenConnector(c)),
+        new(CoinbaseConnector.VenueName, CoinbaseConnector.DefaultBaseAddress, ComplianceClass.ExchangeNative, c => new CoinbaseConnector(c)),
+        new(OkxConnector.VenueName, OkxConnector.DefaultBaseAddress, ComplianceClass.ExchangeNative, c => new OkxConnector(c)),
     ];
 
     /// <summary>Finds a venue by name (case-insensitive).</summary>

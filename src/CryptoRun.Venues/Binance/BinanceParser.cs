@@ -283,3 +283,73 @@ internal static class BinanceParser
 
     private static string Cut(string text) => text.Length > 120 ? text[..120] + "..." : text;
 }
+
+/// <summary>Binance parsers for tickers, funding and open interest.</summary>
+internal static class BinanceMarketParser
+{
+    /// <summary>
+    /// Parses <c>GET /api/v3/ticker/24hr?symbol=</c> (or <c>/fapi/v1/ticker/24hr</c>):
+    /// <c>{"lastPrice", "bidPrice"?, "askPrice"?, "volume", "closeTime", ...}</c>. USD-M gives no bid/ask.
+    /// </summary>
+    internal static SpotQuote ParseTicker24h(Instrument instrument, byte[] json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var root = document.RootElement;
+        return new SpotQuote(
+            instrument,
+            Number(root, "lastPrice") ?? throw new FormatException("ticker: no lastPrice"),
+            Number(root, "bidPrice"),
+            Number(root, "askPrice"),
+            Number(root, "volume"),
+            root.TryGetProperty("closeTime", out var close) ? close.GetInt64() : throw new FormatException("ticker: no closeTime"));
+    }
+
+    /// <summary>Parses <c>GET /fapi/v1/fundingRate</c>: <c>[{"symbol", "fundingTime", "fundingRate", "markPrice"}]</c>, oldest first.</summary>
+    internal static List<FundingRate> ParseFundingRates(Instrument instrument, byte[] json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var rates = new List<FundingRate>();
+        foreach (var row in document.RootElement.EnumerateArray())
+        {
+            rates.Add(new FundingRate(
+                instrument,
+                row.GetProperty("fundingTime").GetInt64(),
+                Number(row, "fundingRate") ?? throw new FormatException($"funding {rates.Count}: no fundingRate"),
+                Number(row, "markPrice")));
+        }
+
+        return rates;
+    }
+
+    /// <summary>Parses <c>GET /fapi/v1/openInterest</c>: <c>{"openInterest", "symbol", "time"}</c> (open interest in base units).</summary>
+    internal static OpenInterest ParseOpenInterest(Instrument instrument, byte[] json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var root = document.RootElement;
+        return new OpenInterest(
+            instrument,
+            root.GetProperty("time").GetInt64(),
+            Number(root, "openInterest") ?? throw new FormatException("openInterest: no openInterest"));
+    }
+
+    /// <summary>The REQUEST_WEIGHT windows of an <c>exchangeInfo</c>'s <c>rateLimits</c>.</summary>
+    internal static IEnumerable<CryptoRun.Resilience.BudgetWindow> WeightWindows(IEnumerable<BinanceRateLimit> limits)
+        => limits
+            .Where(l => l.Type == "REQUEST_WEIGHT")
+            .Select(l => new CryptoRun.Resilience.BudgetWindow(
+                l.Interval switch
+                {
+                    "SECOND" => CryptoRun.Resilience.BudgetPeriod.Second,
+                    "MINUTE" => CryptoRun.Resilience.BudgetPeriod.Minute,
+                    "HOUR" => CryptoRun.Resilience.BudgetPeriod.Hour,
+                    _ => CryptoRun.Resilience.BudgetPeriod.Day,
+                },
+                l.IntervalNum,
+                l.Limit));
+
+    private static decimal? Number(System.Text.Json.JsonElement element, string name)
+        => element.TryGetProperty(name, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String
+            && decimal.TryParse(value.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            ? number
+            : null;
+}

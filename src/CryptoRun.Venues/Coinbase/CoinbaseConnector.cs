@@ -15,7 +15,7 @@ namespace CryptoRun.Venues.Coinbase;
 /// first; buckets without trades are left out), <c>/products/{id}/trades</c> (at most 1000),
 /// <c>/products/{id}/book?level=2</c>.
 /// </remarks>
-public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBookProvider
+public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBookProvider, ITickerProvider
 {
     /// <summary>The venue name.</summary>
     public const string VenueName = "coinbase";
@@ -29,10 +29,10 @@ public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBo
     private readonly VenueHttp _http;
     private readonly CatalogCache _catalog;
 
-    internal CoinbaseConnector(HttpClient http, TimeProvider time)
+    internal CoinbaseConnector(VenueConnection connection)
     {
-        _http = new VenueHttp(VenueName, http, time, (status, body, endpoint) => CoinbaseParser.ReadError(VenueName, status, body, endpoint));
-        _catalog = new CatalogCache(time, TimeSpan.FromHours(1));
+        _http = new VenueHttp(VenueName, connection, (status, body, endpoint) => CoinbaseParser.ReadError(VenueName, status, body, endpoint));
+        _catalog = new CatalogCache(connection.Time, TimeSpan.FromHours(1));
     }
 
     /// <summary>The default base address.</summary>
@@ -42,7 +42,24 @@ public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBo
     public string Name => VenueName;
 
     /// <inheritdoc />
+    public ComplianceClass Compliance => ComplianceClass.ExchangeNative;
+
+    /// <inheritdoc />
     public IReadOnlyList<Timeframe> SupportedTimeframes => Timeframes;
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /time</c>.</remarks>
+    public async Task<Provenance> ProbeAsync(CancellationToken cancellationToken = default)
+        => (await _http.GetAsync("/time", null, static _ => true, cancellationToken).ConfigureAwait(false)).Provenance;
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /products/{id}/ticker</c>: <c>{"price", "bid", "ask", "volume", "time", ...}</c>.</remarks>
+    public async Task<Sourced<SpotQuote>> GetSpotQuoteAsync(Instrument instrument, CancellationToken cancellationToken = default)
+    {
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
+        var path = $"/products/{Uri.EscapeDataString(market.VenueSymbol)}/ticker";
+        return await _http.GetAsync(path, null, body => CoinbaseParser.ParseTicker(instrument, body), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public int MaxCandlesPerRequest => MaxCandles;

@@ -115,6 +115,21 @@ internal static class CoinbaseParser
         return trades;
     }
 
+    /// <summary>Parses <c>GET /products/{id}/ticker</c>: <c>{"price", "bid", "ask", "volume", "time", "trade_id", "size"}</c>.</summary>
+    internal static SpotQuote ParseTicker(Instrument instrument, byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var time = Text(root, "time") ?? throw new FormatException("ticker: no time");
+        if (!DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            throw new FormatException($"ticker: time '{time}' is not ISO-8601");
+        }
+
+        decimal? Optional(string name) => root.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.String or JsonValueKind.Number ? DecimalOf(value, $"ticker {name}") : null;
+        return new SpotQuote(instrument, DecimalText(root, "price", "ticker"), Optional("bid"), Optional("ask"), Optional("volume"), at.ToUnixTimeMilliseconds());
+    }
+
     /// <summary>Parses <c>GET /products/{id}/book?level=2</c>: <c>{bids: [["price","size",num_orders]], asks, sequence}</c>.</summary>
     internal static OrderBookSnapshot ParseBook(Instrument instrument, byte[] json)
     {

@@ -1,9 +1,24 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Text;
 using CryptoRun.Domain;
 using CryptoRun.Providers;
+using CryptoRun.Resilience;
 
 namespace CryptoRun.Venues.Common;
+
+/// <summary>What a connector is built on: an HTTP client pointed at the venue, a clock, and the provider's gate.</summary>
+/// <param name="Http">A client from <c>IHttpClientFactory</c> whose <c>BaseAddress</c> is the venue's base URL.</param>
+/// <param name="Time">The clock (latency, fetched-at, closed candles).</param>
+/// <param name="Gate">The provider's resilience gate; <see cref="OpenGate.Instance"/> for none.</param>
+public sealed record VenueConnection(HttpClient Http, TimeProvider Time, IRequestGate Gate)
+{
+    /// <summary>A connection without resilience (parsers' tests, one-off calls).</summary>
+    /// <param name="http">The client.</param>
+    /// <param name="time">The clock.</param>
+    /// <returns>The connection.</returns>
+    public static VenueConnection Direct(HttpClient http, TimeProvider time) => new(http, time, OpenGate.Instance);
+}
 
 /// <summary>A venue's answer: the body bytes, the headers, and the provenance of the call.</summary>
 /// <param name="Body">The response body, UTF-8 JSON.</param>
@@ -12,74 +27,107 @@ namespace CryptoRun.Venues.Common;
 internal sealed record VenueReply(byte[] Body, HttpResponseHeaders Headers, Provenance Provenance);
 
 /// <summary>
-/// Sends one GET to a venue and maps every failure once, to a typed <see cref="VenueException"/>:
-/// transport errors and 5xx to <see cref="VenueUnavailableException"/>, 429 to
-/// <see cref="VenueRateLimitedException"/>, 418 to <see cref="VenueBannedException"/>, other 4xx to
-/// the venue's own error reading (<see cref="VenueRequestException"/> by default).
+/// Sends requests to a venue through its gate, one attempt at a time, and maps every failure once to
+/// a typed <see cref="VenueException"/>: transport errors and 5xx to <see cref="VenueUnavailableException"/>,
+/// 429 to <see cref="VenueRateLimitedException"/>, 418 to <see cref="VenueBannedException"/>, other
+/// 4xx to the venue's own error reading (<see cref="VenueRequestException"/> by default).
 /// </summary>
 internal sealed class VenueHttp
 {
-    private readonly HttpClient _http;
-    private readonly TimeProvider _time;
+    private readonly VenueConnection _connection;
     private readonly Func<int, byte[], string, VenueException?> _readError;
     private readonly Action<HttpResponseHeaders>? _onHeaders;
+    private readonly Func<string, string> _redact;
 
     /// <param name="venue">The venue name, for messages and provenance.</param>
-    /// <param name="http">A client from <c>IHttpClientFactory</c> whose <c>BaseAddress</c> is the venue's base URL.</param>
-    /// <param name="time">The clock for latency and fetched-at.</param>
+    /// <param name="connection">Client, clock and gate.</param>
     /// <param name="readError">Reads a failed call's body: (status, body, endpoint) to the venue's typed error, or null for the default mapping.</param>
     /// <param name="onHeaders">Sees the headers of every answer, failed or not (Binance reads its used weight there).</param>
+    /// <param name="redact">Rewrites an endpoint for provenance and messages (hides an API key in a URL); identity by default.</param>
     internal VenueHttp(
         string venue,
-        HttpClient http,
-        TimeProvider time,
+        VenueConnection connection,
         Func<int, byte[], string, VenueException?> readError,
-        Action<HttpResponseHeaders>? onHeaders = null)
+        Action<HttpResponseHeaders>? onHeaders = null,
+        Func<string, string>? redact = null)
     {
         Venue = venue;
-        _http = http;
-        _time = time;
+        _connection = connection;
         _readError = readError;
         _onHeaders = onHeaders;
+        _redact = redact ?? (endpoint => endpoint);
     }
 
     /// <summary>The venue name.</summary>
     internal string Venue { get; }
 
     /// <summary>The clock the venue code reads.</summary>
-    internal TimeProvider Time => _time;
+    internal TimeProvider Time => _connection.Time;
+
+    /// <summary>The provider's gate (for limits the venue publishes).</summary>
+    internal IRequestGate Gate => _connection.Gate;
 
     /// <summary>GETs <paramref name="pathAndQuery"/> and parses the answer, with the call's provenance.</summary>
     /// <param name="pathAndQuery">For example <c>/api/v3/klines?symbol=BTCUSDT&amp;interval=1m</c>.</param>
     /// <param name="window">The request's time window, for provenance.</param>
     /// <param name="parse">The venue parser for the body.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="weight">The request's weight against the provider's budget.</param>
     /// <returns>The parsed value and the provenance of the call.</returns>
     /// <exception cref="VenueDataException">The body is malformed.</exception>
     /// <exception cref="VenueException">The call failed.</exception>
-    internal async Task<Sourced<T>> GetAsync<T>(string pathAndQuery, TimeRange? window, Func<byte[], T> parse, CancellationToken cancellationToken)
+    internal async Task<Sourced<T>> GetAsync<T>(string pathAndQuery, TimeRange? window, Func<byte[], T> parse, CancellationToken cancellationToken, int weight = 1)
     {
-        var reply = await GetAsync(pathAndQuery, window, cancellationToken).ConfigureAwait(false);
+        var reply = await SendAsync(HttpMethod.Get, pathAndQuery, null, window, weight, cancellationToken).ConfigureAwait(false);
         return new Sourced<T>(Payload.Parse(reply, parse), reply.Provenance);
     }
 
-    /// <summary>GETs <paramref name="pathAndQuery"/> relative to the base address.</summary>
-    /// <param name="pathAndQuery">For example <c>/api/v3/klines?symbol=BTCUSDT&amp;interval=1m</c>.</param>
+    /// <summary>POSTs a JSON body to <paramref name="path"/> and parses the answer, with the call's provenance.</summary>
+    /// <param name="path">For example <c>/info</c>.</param>
+    /// <param name="json">The request body, JSON.</param>
     /// <param name="window">The request's time window, for provenance.</param>
+    /// <param name="parse">The venue parser for the body.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The reply on a 2xx status.</returns>
-    /// <exception cref="VenueException">The call failed; see the class remarks for the mapping.</exception>
-    internal async Task<VenueReply> GetAsync(string pathAndQuery, TimeRange? window, CancellationToken cancellationToken)
+    /// <param name="weight">The request's weight against the provider's budget.</param>
+    /// <returns>The parsed value and the provenance of the call (the endpoint names the body).</returns>
+    /// <exception cref="VenueDataException">The body is malformed.</exception>
+    /// <exception cref="VenueException">The call failed.</exception>
+    internal async Task<Sourced<T>> PostJsonAsync<T>(string path, string json, TimeRange? window, Func<byte[], T> parse, CancellationToken cancellationToken, int weight = 1)
     {
-        var endpoint = $"GET {pathAndQuery}";
-        var fetchedAt = _time.GetUtcNow();
-        var started = _time.GetTimestamp();
+        var reply = await SendAsync(HttpMethod.Post, path, json, window, weight, cancellationToken).ConfigureAwait(false);
+        return new Sourced<T>(Payload.Parse(reply, parse), reply.Provenance);
+    }
+
+    /// <summary>Cuts a body to a readable length for error messages.</summary>
+    internal static string Snippet(byte[] body)
+    {
+        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 300)).ReplaceLineEndings(" ");
+        return body.Length > 300 ? text + "..." : text;
+    }
+
+    private ValueTask<VenueReply> SendAsync(HttpMethod method, string pathAndQuery, string? json, TimeRange? window, int weight, CancellationToken cancellationToken)
+        => _connection.Gate.ExecuteAsync(
+            new RequestCost(weight),
+            ct => SendOnceAsync(method, pathAndQuery, json, window, ct),
+            cancellationToken);
+
+    private async ValueTask<VenueReply> SendOnceAsync(HttpMethod method, string pathAndQuery, string? json, TimeRange? window, CancellationToken cancellationToken)
+    {
+        var endpoint = _redact(json is null ? $"{method.Method} {pathAndQuery}" : $"{method.Method} {pathAndQuery} {json}");
+        var time = _connection.Time;
+        var fetchedAt = time.GetUtcNow();
+        var started = time.GetTimestamp();
         HttpResponseMessage response;
         byte[] body;
         try
         {
-            response = await _http.GetAsync(new Uri(pathAndQuery.TrimStart('/'), UriKind.Relative), HttpCompletionOption.ResponseContentRead, cancellationToken)
-                .ConfigureAwait(false);
+            using var request = new HttpRequestMessage(method, new Uri(pathAndQuery.TrimStart('/'), UriKind.Relative));
+            if (json is not null)
+            {
+                request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+            }
+
+            response = await _connection.Http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
             body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
@@ -94,7 +142,7 @@ internal sealed class VenueHttp
         using (response)
         {
             _onHeaders?.Invoke(response.Headers);
-            var latencyMs = (long)_time.GetElapsedTime(started).TotalMilliseconds;
+            var latencyMs = (long)time.GetElapsedTime(started).TotalMilliseconds;
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {
@@ -104,13 +152,6 @@ internal sealed class VenueHttp
 
             throw MapFailure(response, status, body, endpoint, fetchedAt);
         }
-    }
-
-    /// <summary>Cuts a body to a readable length for error messages.</summary>
-    internal static string Snippet(byte[] body)
-    {
-        var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 300)).ReplaceLineEndings(" ");
-        return body.Length > 300 ? text + "..." : text;
     }
 
     private VenueException MapFailure(HttpResponseMessage response, int status, byte[] body, string endpoint, DateTimeOffset now)
@@ -123,7 +164,7 @@ internal sealed class VenueHttp
             429 => new VenueRateLimitedException(Venue, detail) { RetryAfter = retryAfter, StatusCode = status, VenueCode = said?.VenueCode },
             418 => new VenueBannedException(Venue, detail)
             {
-                // Binance: a ban without Retry-After is treated as 30 minutes (seed 000).
+                // A ban without Retry-After is treated as 30 minutes (seed 000).
                 RetryAfter = retryAfter ?? TimeSpan.FromMinutes(30),
                 StatusCode = status,
                 VenueCode = said?.VenueCode,

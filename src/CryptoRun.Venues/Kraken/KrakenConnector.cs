@@ -15,7 +15,7 @@ namespace CryptoRun.Venues.Kraken;
 /// pages say which window they cover, and older parts of a range are reported as not covered.
 /// Weekly candles are not offered: Kraken's week alignment is not documented.
 /// </remarks>
-public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBookProvider
+public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBookProvider, ITickerProvider
 {
     /// <summary>The venue name.</summary>
     public const string VenueName = "kraken";
@@ -29,10 +29,10 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBook
     private readonly VenueHttp _http;
     private readonly CatalogCache _catalog;
 
-    internal KrakenConnector(HttpClient http, TimeProvider time)
+    internal KrakenConnector(VenueConnection connection)
     {
-        _http = new VenueHttp(VenueName, http, time, (status, body, _) => KrakenParser.ReadError(VenueName, status, body));
-        _catalog = new CatalogCache(time, TimeSpan.FromHours(1));
+        _http = new VenueHttp(VenueName, connection, (status, body, _) => KrakenParser.ReadError(VenueName, status, body));
+        _catalog = new CatalogCache(connection.Time, TimeSpan.FromHours(1));
     }
 
     /// <summary>The default base address.</summary>
@@ -42,7 +42,24 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBook
     public string Name => VenueName;
 
     /// <inheritdoc />
+    public ComplianceClass Compliance => ComplianceClass.ExchangeNative;
+
+    /// <inheritdoc />
     public IReadOnlyList<Timeframe> SupportedTimeframes => Timeframes;
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /0/public/Time</c>.</remarks>
+    public async Task<Provenance> ProbeAsync(CancellationToken cancellationToken = default)
+        => (await _http.GetAsync("/0/public/Time", null, body => KrakenParser.ParseTime(Name, body), cancellationToken).ConfigureAwait(false)).Provenance;
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /0/public/Ticker?pair=</c>: last trade <c>c</c>, best bid <c>b</c> and ask <c>a</c>, 24 h volume <c>v[1]</c>; Kraken gives no quote time, so it is the fetch time.</remarks>
+    public async Task<Sourced<SpotQuote>> GetSpotQuoteAsync(Instrument instrument, CancellationToken cancellationToken = default)
+    {
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
+        var now = _http.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        return await _http.GetAsync(Query.Build("/0/public/Ticker", ("pair", market.VenueSymbol)), null, body => KrakenParser.ParseTicker(Name, instrument, market.VenueSymbol, now, body), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public int MaxCandlesPerRequest => OhlcDepth;

@@ -158,6 +158,42 @@ internal static class KrakenParser
         return trades;
     }
 
+    /// <summary>Parses <c>GET /0/public/Time</c>: <c>{"error": [], "result": {"unixtime": 1688669448, "rfc1123": "..."}}</c>; returns the time in epoch milliseconds.</summary>
+    internal static long ParseTime(string venue, byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var result = Result(venue, document.RootElement, "Time");
+        return result.TryGetProperty("unixtime", out var time) && time.TryGetInt64(out var seconds)
+            ? seconds * 1000
+            : throw new FormatException("Time: no unixtime");
+    }
+
+    /// <summary>
+    /// Parses <c>GET /0/public/Ticker?pair=</c>: <c>result[pair]</c> holds <c>c</c> [last price, lot volume],
+    /// <c>b</c>/<c>a</c> [price, whole lot volume, lot volume], <c>v</c> [today, last 24 h] volumes.
+    /// </summary>
+    internal static SpotQuote ParseTicker(string venue, Instrument instrument, string pair, long fetchedAtMs, byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var result = Result(venue, document.RootElement, "Ticker");
+        if (!result.TryGetProperty(pair, out var ticker))
+        {
+            ticker = result.EnumerateObject().Select(p => p.Value).FirstOrDefault(v => v.ValueKind == JsonValueKind.Object);
+            if (ticker.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException($"Ticker: result holds no {pair}");
+            }
+        }
+
+        decimal? First(string name) => ticker.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array && array.GetArrayLength() > 0
+            ? Decimal(array[0], new Field("Ticker", -1, name))
+            : null;
+        decimal? volume = ticker.TryGetProperty("v", out var v) && v.ValueKind == JsonValueKind.Array && v.GetArrayLength() > 1
+            ? Decimal(v[1], new Field("Ticker", -1, "v"))
+            : null;
+        return new SpotQuote(instrument, First("c") ?? throw new FormatException("Ticker: no last trade 'c'"), First("b"), First("a"), volume, fetchedAtMs);
+    }
+
     /// <summary>Parses <c>GET /0/public/Depth</c>: <c>result</c> maps the pair to <c>{asks: [["price", "volume", time]], bids: [...]}</c>.</summary>
     internal static OrderBookSnapshot ParseDepth(string venue, Instrument instrument, byte[] json)
     {

@@ -14,7 +14,7 @@ namespace CryptoRun.Venues.Okx;
 /// with <c>after</c> (open times earlier than) and <c>before</c> (later than); daily and longer bars
 /// use the UTC-aligned names (<c>1Dutc</c>), never OKX's Hong Kong-aligned <c>1D</c>.
 /// </remarks>
-public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookProvider
+public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookProvider, ITickerProvider, IFundingRateProvider, IOpenInterestProvider
 {
     /// <summary>The venue name.</summary>
     public const string VenueName = "okx";
@@ -39,10 +39,13 @@ public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookPro
     private readonly VenueHttp _http;
     private readonly CatalogCache _catalog;
 
-    internal OkxConnector(HttpClient http, TimeProvider time)
+    /// <summary>The most funding rows one request returns.</summary>
+    public const int MaxFundingRows = 100;
+
+    internal OkxConnector(VenueConnection connection)
     {
-        _http = new VenueHttp(VenueName, http, time, (status, body, endpoint) => OkxParser.ReadError(VenueName, status, body, endpoint));
-        _catalog = new CatalogCache(time, TimeSpan.FromHours(1));
+        _http = new VenueHttp(VenueName, connection, (status, body, endpoint) => OkxParser.ReadError(VenueName, status, body, endpoint));
+        _catalog = new CatalogCache(connection.Time, TimeSpan.FromHours(1));
     }
 
     /// <summary>The default base address.</summary>
@@ -52,7 +55,67 @@ public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookPro
     public string Name => VenueName;
 
     /// <inheritdoc />
+    public ComplianceClass Compliance => ComplianceClass.ExchangeNative;
+
+    /// <inheritdoc />
     public IReadOnlyList<Timeframe> SupportedTimeframes => Timeframes;
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /api/v5/public/time</c>.</remarks>
+    public async Task<Provenance> ProbeAsync(CancellationToken cancellationToken = default)
+        => (await _http.GetAsync("/api/v5/public/time", null, body => OkxParser.ParseTime(Name, body), cancellationToken).ConfigureAwait(false)).Provenance;
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /api/v5/market/ticker?instId=</c>: <c>data[0] = {last, bidPx, askPx, vol24h, ts}</c>.</remarks>
+    public async Task<Sourced<SpotQuote>> GetSpotQuoteAsync(Instrument instrument, CancellationToken cancellationToken = default)
+    {
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
+        var path = Query.Build("/api/v5/market/ticker", ("instId", market.VenueSymbol));
+        return await _http.GetAsync(path, null, body => OkxParser.ParseTicker(Name, instrument, body), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Source: <c>GET /api/v5/public/funding-rate-history?instId=&amp;after=&amp;before=&amp;limit=100</c>,
+    /// newest first, walked backward with <c>after</c> (funding times earlier than).
+    /// </remarks>
+    public async Task<Sourced<IReadOnlyList<FundingRate>>> GetFundingHistoryAsync(Instrument instrument, TimeRange range, CancellationToken cancellationToken = default)
+    {
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
+        if (market.Kind != MarketKind.Perpetual)
+        {
+            throw new VenueRequestException(Name, $"{Name}: {instrument} is not a perpetual swap; funding exists only for BASE/QUOTE:SETTLE");
+        }
+
+        var all = new List<FundingRate>();
+        Provenance? last = null;
+        var cursor = range.ToMs;
+        while (cursor > range.FromMs)
+        {
+            var path = Query.Build("/api/v5/public/funding-rate-history", ("instId", market.VenueSymbol), ("after", cursor), ("before", range.FromMs - 1), ("limit", MaxFundingRows));
+            var page = await _http.GetAsync(path, new TimeRange(range.FromMs, cursor), body => OkxParser.ParseFundingHistory(Name, instrument, body), cancellationToken).ConfigureAwait(false);
+            last = page.Provenance;
+            all.AddRange(page.Value.Where(r => range.Contains(r.TimeMs)));
+            if (page.Value.Count < MaxFundingRows)
+            {
+                break;
+            }
+
+            cursor = page.Value[0].TimeMs;
+        }
+
+        all.Sort((a, b) => a.TimeMs.CompareTo(b.TimeMs));
+        return new Sourced<IReadOnlyList<FundingRate>>(all, last ?? await ProbeAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Source: <c>GET /api/v5/public/open-interest?instType=SWAP&amp;instId=</c>: <c>data[0] = {oi (contracts), oiCcy, oiUsd, ts}</c>.</remarks>
+    public async Task<Sourced<OpenInterest>> GetOpenInterestAsync(Instrument instrument, CancellationToken cancellationToken = default)
+    {
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
+        var path = Query.Build("/api/v5/public/open-interest", ("instType", "SWAP"), ("instId", market.VenueSymbol));
+        return await _http.GetAsync(path, null, body => OkxParser.ParseOpenInterest(Name, instrument, body), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public int MaxCandlesPerRequest => MaxCandles;

@@ -169,6 +169,59 @@ internal static class OkxParser
             Levels(book, "asks"));
     }
 
+    /// <summary>Parses <c>GET /api/v5/public/time</c>: <c>data[0] = {"ts": "1597026383085"}</c>; returns epoch milliseconds.</summary>
+    internal static long ParseTime(string venue, byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var data = Data(venue, document.RootElement, "time");
+        return data.GetArrayLength() > 0 ? ParseLong(Text(data[0], "ts"), "time ts") : throw new FormatException("time: 'data' is empty");
+    }
+
+    /// <summary>Parses <c>GET /api/v5/market/ticker</c>: <c>data[0] = {last, bidPx, askPx, vol24h, ts}</c> (volume in base units for spot, contracts for swaps).</summary>
+    internal static SpotQuote ParseTicker(string venue, Instrument instrument, byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var data = Data(venue, document.RootElement, "ticker");
+        if (data.GetArrayLength() == 0)
+        {
+            throw new FormatException("ticker: 'data' is empty");
+        }
+
+        var t = data[0];
+        decimal? Optional(string name) => Text(t, name) is { Length: > 0 } text ? ParseDecimal(text, $"ticker {name}") : null;
+        return new SpotQuote(instrument, ParseDecimal(Text(t, "last"), "ticker last"), Optional("bidPx"), Optional("askPx"), Optional("vol24h"), ParseLong(Text(t, "ts"), "ticker ts"));
+    }
+
+    /// <summary>Parses <c>GET /api/v5/public/funding-rate-history</c>: <c>data = [{instId, fundingRate, realizedRate, fundingTime}]</c>, newest first; returned newest first.</summary>
+    internal static List<FundingRate> ParseFundingHistory(string venue, Instrument instrument, byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var data = Data(venue, document.RootElement, "funding-rate-history");
+        var rates = new List<FundingRate>();
+        foreach (var row in data.EnumerateArray())
+        {
+            var what = $"funding {rates.Count}";
+            rates.Add(new FundingRate(instrument, ParseLong(Text(row, "fundingTime"), $"{what} fundingTime"), ParseDecimal(Text(row, "fundingRate"), $"{what} fundingRate")));
+        }
+
+        return rates;
+    }
+
+    /// <summary>Parses <c>GET /api/v5/public/open-interest</c>: <c>data[0] = {oi, oiCcy, oiUsd?, ts}</c>.</summary>
+    internal static OpenInterest ParseOpenInterest(string venue, Instrument instrument, byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var data = Data(venue, document.RootElement, "open-interest");
+        if (data.GetArrayLength() == 0)
+        {
+            throw new FormatException("open-interest: 'data' is empty");
+        }
+
+        var row = data[0];
+        decimal? usd = Text(row, "oiUsd") is { Length: > 0 } text ? ParseDecimal(text, "open-interest oiUsd") : null;
+        return new OpenInterest(instrument, ParseLong(Text(row, "ts"), "open-interest ts"), ParseDecimal(Text(row, "oi"), "open-interest oi"), usd);
+    }
+
     /// <summary>Reads a failed call's body (OKX sends its envelope with 4xx/5xx too).</summary>
     internal static VenueException? ReadError(string venue, int status, byte[] body, string endpoint)
     {

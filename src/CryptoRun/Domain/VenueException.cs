@@ -76,3 +76,44 @@ public sealed class VenueUnavailableException(string venue, string message, Exce
 /// <param name="innerException">The underlying parse error, if any.</param>
 public sealed class VenueDataException(string venue, string message, Exception? innerException = null)
     : VenueException(venue, message, isTransient: false, innerException);
+
+/// <summary>Why a provider is not taking requests now.</summary>
+public enum UnavailableReason
+{
+    /// <summary>Its circuit breaker is open (or half-open with its probe in flight).</summary>
+    CircuitOpen,
+
+    /// <summary>The venue banned this IP (HTTP 418); no request is sent before the ban ends.</summary>
+    Banned,
+
+    /// <summary>An hourly, daily or monthly request budget is spent until its window resets.</summary>
+    BudgetDepleted,
+
+    /// <summary>The per-second or per-minute window is spent and resets only after the caller's deadline.</summary>
+    RateWindowPastDeadline,
+}
+
+/// <summary>
+/// The provider refused a request before sending it: its breaker is open, it is banned, or its budget
+/// is spent. Nothing reached the venue. <see cref="Until"/> says when that ends.
+/// </summary>
+public sealed class ProviderUnavailableException : VenueException
+{
+    /// <summary>Creates the refusal.</summary>
+    /// <param name="venue">The provider name.</param>
+    /// <param name="reason">Why.</param>
+    /// <param name="until">When the state ends (UTC).</param>
+    /// <param name="message">The message, naming the venue, the state and its end.</param>
+    public ProviderUnavailableException(string venue, UnavailableReason reason, DateTimeOffset until, string message)
+        : base(venue, message, isTransient: false)
+    {
+        Reason = reason;
+        Until = until;
+    }
+
+    /// <summary>Why the provider refused.</summary>
+    public UnavailableReason Reason { get; }
+
+    /// <summary>When the refusing state ends (UTC).</summary>
+    public DateTimeOffset Until { get; }
+}

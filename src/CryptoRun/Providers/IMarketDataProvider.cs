@@ -2,18 +2,44 @@ using CryptoRun.Domain;
 
 namespace CryptoRun.Providers;
 
-/// <summary>A named source of market data. Capabilities are the interfaces it also implements.</summary>
+/// <summary>A named source of market data. Its capabilities are the capability interfaces it implements.</summary>
 public interface IMarketDataProvider
 {
-    /// <summary>The provider's name, lower-case, for example <c>binance</c> or <c>binance-usdm</c>.</summary>
+    /// <summary>The provider's name, lower-case, for example <c>binance</c>, <c>binance-usdm</c> or <c>coingecko</c>.</summary>
     string Name { get; }
 
+    /// <summary>Exchange-native, aggregator or DeFi/on-chain (seed 000's compliance classes).</summary>
+    ComplianceClass Compliance { get; }
+
+    /// <summary>One cheap call that shows the provider answers (a ping or time endpoint).</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The call's provenance (its latency tells how the provider is doing).</returns>
+    /// <exception cref="VenueException">The provider did not answer normally.</exception>
+    Task<Provenance> ProbeAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// A venue's own market data (an exchange, centralized or on-chain). Only exchange-native providers
+/// may serve microstructure: order books and trades.
+/// </summary>
+public interface IExchangeNativeProvider : IMarketDataProvider
+{
     /// <summary>The provider's markets, from its own market metadata; cached by the provider.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The catalog mapping unified instruments to venue symbols.</returns>
     /// <exception cref="VenueException">The metadata call failed.</exception>
     Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// An aggregator (CoinGecko, CoinPaprika): market data fallback only. It never serves microstructure:
+/// a type that is one must not implement <see cref="ITradeProvider"/> or <see cref="IOrderBookProvider"/>;
+/// the registry refuses such a type and a test of the build checks every provider type.
+/// </summary>
+public interface IAggregatorProvider : IMarketDataProvider;
+
+/// <summary>A DeFi / on-chain analytics source (DeFiLlama, TheGraph, DEXScreener): volume, TVL and DEX pairs; no microstructure.</summary>
+public interface IDeFiProvider : IMarketDataProvider;
 
 /// <summary>One page of closed candles, and the window it answers for.</summary>
 /// <param name="Candles">Closed (final) candles, oldest first, all inside <paramref name="Covered"/>.</param>
@@ -25,7 +51,7 @@ public interface IMarketDataProvider
 public sealed record CandlePage(IReadOnlyList<Candle> Candles, TimeRange Covered, Provenance Provenance);
 
 /// <summary>Capability: historical candles (klines).</summary>
-public interface IKlineProvider : IMarketDataProvider
+public interface IKlineProvider : IExchangeNativeProvider
 {
     /// <summary>The timeframes the venue serves natively.</summary>
     IReadOnlyList<Timeframe> SupportedTimeframes { get; }
@@ -37,7 +63,7 @@ public interface IKlineProvider : IMarketDataProvider
     /// Walks <paramref name="range"/> by the venue's own cursor rules at its largest page, yielding
     /// closed candles page by page. Candles still open are never yielded.
     /// </summary>
-    /// <param name="instrument">The instrument (must be listed; see <see cref="IMarketDataProvider.GetMarketsAsync"/>).</param>
+    /// <param name="instrument">The instrument (must be listed; see <see cref="IExchangeNativeProvider.GetMarketsAsync"/>).</param>
     /// <param name="timeframe">A timeframe in <see cref="SupportedTimeframes"/>.</param>
     /// <param name="range">Half-open range <c>[From, To)</c> of candle open times.</param>
     /// <param name="cancellationToken">Cancels the walk.</param>
@@ -54,8 +80,8 @@ public interface IKlineProvider : IMarketDataProvider
         CancellationToken cancellationToken = default);
 }
 
-/// <summary>Capability: recent public trades.</summary>
-public interface ITradeProvider : IMarketDataProvider
+/// <summary>Capability (microstructure, exchange-native only): recent public trades.</summary>
+public interface ITradeProvider : IExchangeNativeProvider
 {
     /// <summary>The most recent public trades, oldest first.</summary>
     /// <param name="instrument">The instrument.</param>
@@ -69,8 +95,8 @@ public interface ITradeProvider : IMarketDataProvider
         CancellationToken cancellationToken = default);
 }
 
-/// <summary>Capability: L2 order book snapshots over REST.</summary>
-public interface IOrderBookProvider : IMarketDataProvider
+/// <summary>Capability (microstructure, exchange-native only): L2 order book snapshots over REST.</summary>
+public interface IOrderBookProvider : IExchangeNativeProvider
 {
     /// <summary>An L2 order book snapshot.</summary>
     /// <param name="instrument">The instrument.</param>

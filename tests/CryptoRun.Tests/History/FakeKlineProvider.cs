@@ -16,6 +16,11 @@ internal sealed class FakeKlineProvider(string name, Instrument instrument, Time
 
     public string Name => name;
 
+    public ComplianceClass Compliance => ComplianceClass.ExchangeNative;
+
+    public Task<Provenance> ProbeAsync(CancellationToken cancellationToken = default)
+        => Task.FromResult(new Provenance(name, "GET /fake/ping", null, 0, DateTimeOffset.UnixEpoch));
+
     public IReadOnlyList<Timeframe> SupportedTimeframes => [timeframe];
 
     public int MaxCandlesPerRequest { get; init; } = 1000;

@@ -92,9 +92,9 @@ public sealed class ConnectorsOverReplayTests(ReplayFixture replay) : IClassFixt
     [Fact]
     public async Task Markets_MapVenueSymbolsBothWaysFromTheServedMetadata()
     {
-        var usdm = await replay.Http.Connect<IMarketDataProvider>("binance-usdm", replay.Clock).GetMarketsAsync();
-        var kraken = await replay.Http.Connect<IMarketDataProvider>("kraken", replay.Clock).GetMarketsAsync();
-        var okx = await replay.Http.Connect<IMarketDataProvider>("okx", replay.Clock).GetMarketsAsync();
+        var usdm = await replay.Http.Connect<IExchangeNativeProvider>("binance-usdm", replay.Clock).GetMarketsAsync();
+        var kraken = await replay.Http.Connect<IExchangeNativeProvider>("kraken", replay.Clock).GetMarketsAsync();
+        var okx = await replay.Http.Connect<IExchangeNativeProvider>("okx", replay.Clock).GetMarketsAsync();
 
         Assert.Equal("AVAXUSDT", usdm.Get(Instrument.Parse("AVAX/USDT:USDT")).VenueSymbol);
         Assert.Equal("XXBTZUSD", kraken.Get(Instrument.Parse("BTC/USD")).VenueSymbol);

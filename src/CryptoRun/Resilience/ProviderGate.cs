@@ -1,0 +1,330 @@
+using System.Threading.RateLimiting;
+using CryptoRun.Domain;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace CryptoRun.Resilience;
+
+/// <summary>A provider's health at one moment (seed 002's provider_health row, and more).</summary>
+/// <param name="Provider">The provider.</param>
+/// <param name="Health">OK; DEGRADED (half-open, or a budget spent); DOWN (open or banned).</param>
+/// <param name="Breaker">The circuit breaker.</param>
+/// <param name="Budget">Each budget window's use.</param>
+/// <param name="DepletedUntil">When a spent hour/day/month budget resets; null when none is spent.</param>
+/// <param name="LastOkAt">The last successful request (UTC).</param>
+/// <param name="LastError">The last failure's message.</param>
+/// <param name="UpdatedAt">When this state began (UTC).</param>
+public sealed record ProviderStatus(
+    string Provider,
+    FetchStatus Health,
+    BreakerSnapshot Breaker,
+    IReadOnlyList<BudgetUse> Budget,
+    DateTimeOffset? DepletedUntil,
+    DateTimeOffset? LastOkAt,
+    string? LastError,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// A provider's resilience pipeline, composed with Polly v8 over System.Threading.RateLimiting:
+/// retry (exponential backoff with jitter, honouring <c>Retry-After</c>; each attempt re-enters
+/// everything below) → circuit breaker (<see cref="ProviderBreaker"/>) → request budget
+/// (<see cref="RequestBudget"/>: weights, windows, venue resync) and concurrency limit → per-attempt
+/// timeout → the request. Reads time only through the injected <see cref="TimeProvider"/>.
+/// </summary>
+public sealed class ProviderGate : IRequestGate, IDisposable
+{
+    private static readonly ResiliencePropertyKey<RequestCost> CostKey = new("cryptorun.cost");
+    private static readonly ResiliencePropertyKey<CallSettings?> SettingsKey = new("cryptorun.settings");
+    private static readonly ResiliencePropertyKey<TimeSpan> NextDelayKey = new("cryptorun.next-delay");
+
+    private readonly ProviderPolicy _policy;
+    private readonly TimeProvider _time;
+    private readonly ProviderBreaker _breaker;
+    private readonly RequestBudget _budget;
+    private readonly ConcurrencyLimiter _concurrency;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly Lock _lock = new();
+    private DateTimeOffset? _lastOkAt;
+    private string? _lastError;
+    private FetchStatus _lastHealth = FetchStatus.Ok;
+    private DateTimeOffset _updatedAt;
+
+    /// <summary>Builds the gate.</summary>
+    /// <param name="policy">The provider's policy (budgets, breaker, timeout, default retries).</param>
+    /// <param name="time">The clock.</param>
+    public ProviderGate(ProviderPolicy policy, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        _policy = policy;
+        _time = time;
+        _updatedAt = time.GetUtcNow();
+        _breaker = new ProviderBreaker(policy.Name, policy.CircuitBreaker, time);
+        _breaker.Changed += (snapshot, reason) => Publish(reason);
+        _budget = new RequestBudget(policy.Name, Windows(policy.RateLimits), time);
+        _budget.WindowReset += window => Publish($"{window.Key} budget window reset");
+        _concurrency = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = Math.Max(1, policy.CircuitBreaker.MaxConcurrent),
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+        _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = 20,
+                ShouldHandle = ShouldRetry,
+                DelayGenerator = args => new ValueTask<TimeSpan?>(args.Context.Properties.GetValue(NextDelayKey, TimeSpan.Zero)),
+            })
+            .AddStrategy(_ => _breaker)
+            .AddStrategy(_ => new BudgetStrategy(_budget, _concurrency))
+            .AddTimeout(policy.AttemptTimeout)
+            .Build();
+    }
+
+    /// <summary>Raised after every change of state (breaker, budget, health), with the reason.</summary>
+    public event Action<ProviderStatus, string>? StatusChanged;
+
+    /// <summary>The provider's name.</summary>
+    public string Provider => _policy.Name;
+
+    /// <summary>The provider's policy.</summary>
+    public ProviderPolicy Policy => _policy;
+
+    /// <summary>The provider's state now.</summary>
+    public ProviderStatus Status
+    {
+        get
+        {
+            var breaker = _breaker.Snapshot;
+            var depleted = _budget.DepletedUntil;
+            lock (_lock)
+            {
+                return new ProviderStatus(Provider, HealthOf(breaker, depleted), breaker, _budget.Use, depleted, _lastOkAt, _lastError ?? breaker.LastError, _updatedAt);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<T> ExecuteAsync<T>(RequestCost cost, Func<CancellationToken, ValueTask<T>> send, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(send);
+        var settings = CallScope.Current;
+        await WaitOutBanAsync(settings, cancellationToken).ConfigureAwait(false);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(CostKey, cost);
+        context.Properties.Set(SettingsKey, settings);
+        try
+        {
+            var outcome = await _pipeline.ExecuteOutcomeAsync(
+                static async (ctx, state) =>
+                {
+                    try
+                    {
+                        return Outcome.FromResult(await state(ctx.CancellationToken).ConfigureAwait(false));
+                    }
+                    catch (Exception ex)
+                    {
+                        // Every failure is an outcome: Polly's timeout turns its own cancellation into TimeoutRejectedException.
+                        return Outcome.FromException<T>(ex);
+                    }
+                },
+                context,
+                send).ConfigureAwait(false);
+            Observe(outcome.Exception);
+            return outcome.Exception switch
+            {
+                null => outcome.Result!,
+                TimeoutRejectedException timeout => throw new VenueUnavailableException(Provider, $"{Provider}: no answer within {_policy.AttemptTimeout.TotalSeconds:0.#} s", timeout),
+                var error => throw Rethrow(error),
+            };
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <inheritdoc />
+    public void SyncUsed(string windowKey, int used) => _budget.Sync(windowKey, used);
+
+    /// <inheritdoc />
+    public void ConfigureLimits(IEnumerable<BudgetWindow> windows)
+    {
+        ArgumentNullException.ThrowIfNull(windows);
+        var published = windows.Where(w => w.Waits).ToList();
+        if (published.Count == 0)
+        {
+            return;
+        }
+
+        var kept = _budget.Use.Select(u => u.Window).Where(w => !w.Waits);
+        _budget.Configure(published.Concat(kept));
+    }
+
+    /// <summary>Opens the breaker until <paramref name="until"/> as a ban (for a ban learned elsewhere).</summary>
+    /// <param name="until">When the ban ends.</param>
+    /// <param name="reason">Why, for the health record.</param>
+    public void Ban(DateTimeOffset until, string reason) => _breaker.Ban(until, reason);
+
+    /// <summary>Stops timers and limiters.</summary>
+    public void Dispose()
+    {
+        _budget.Dispose();
+        _concurrency.Dispose();
+    }
+
+    /// <summary>The budget windows of seed 000's rate-limit table.</summary>
+    /// <param name="limits">The configured limits.</param>
+    /// <returns>Minute (waits), hour, day and month windows for the limits that are set.</returns>
+    public static IReadOnlyList<BudgetWindow> Windows(RateLimitOptions limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var windows = new List<BudgetWindow>();
+        if (limits.RequestsPerMinute is { } perMinute)
+        {
+            windows.Add(new BudgetWindow(BudgetPeriod.Minute, 1, perMinute));
+        }
+
+        if (limits.RequestsPerHour is { } perHour)
+        {
+            windows.Add(new BudgetWindow(BudgetPeriod.Hour, 1, perHour));
+        }
+
+        if (limits.DailyBudget is { } daily)
+        {
+            windows.Add(new BudgetWindow(BudgetPeriod.Day, 1, daily));
+        }
+
+        if (limits.MonthlyBudget is { } monthly)
+        {
+            windows.Add(new BudgetWindow(BudgetPeriod.Month, 1, monthly));
+        }
+
+        return windows;
+    }
+
+    private static Exception Rethrow(Exception error)
+    {
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
+        return error;
+    }
+
+    private static FetchStatus HealthOf(BreakerSnapshot breaker, DateTimeOffset? depleted) => breaker.State switch
+    {
+        BreakerState.Open => FetchStatus.Down,
+        BreakerState.HalfOpen => FetchStatus.Degraded,
+        _ => depleted is null ? FetchStatus.Ok : FetchStatus.Degraded,
+    };
+
+    private async ValueTask WaitOutBanAsync(CallSettings? settings, CancellationToken cancellationToken)
+    {
+        var breaker = _breaker.Snapshot;
+        if (!breaker.Banned || breaker.OpenUntil is not { } until || settings is not { WaitForBan: true })
+        {
+            return;
+        }
+
+        if (settings.Deadline is { } deadline && until > deadline)
+        {
+            throw new ProviderUnavailableException(Provider, UnavailableReason.Banned, until,
+                $"{Provider}: banned (HTTP 418) until {TimeRange.Format(until.ToUnixTimeMilliseconds())}, after the deadline {TimeRange.Format(deadline.ToUnixTimeMilliseconds())}; nothing was sent");
+        }
+
+        var wait = until - _time.GetUtcNow();
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private ValueTask<bool> ShouldRetry(RetryPredicateArguments<object> args)
+    {
+        if (args.Outcome.Exception is not { } error)
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        var settings = args.Context.Properties.GetValue(SettingsKey, null);
+        var transient = error is TimeoutRejectedException
+            || (error is VenueException { IsTransient: true } && error is not ProviderUnavailableException);
+        if (!transient || args.AttemptNumber >= (settings?.MaxRetries ?? _policy.MaxRetries))
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        // Honour Retry-After; otherwise exponential backoff from the call's base delay, with +-20 % jitter.
+        var baseDelay = settings?.RetryDelay ?? _policy.RetryDelay;
+        var backoff = TimeSpan.FromTicks((long)(baseDelay.Ticks * Math.Pow(2, args.AttemptNumber) * (0.8 + (0.4 * Random.Shared.NextDouble()))));
+        var delay = (error as VenueException)?.RetryAfter is { } retryAfter && retryAfter > backoff ? retryAfter : backoff;
+        if (settings?.Deadline is { } deadline && _time.GetUtcNow() + delay > deadline)
+        {
+            return ValueTask.FromResult(false);
+        }
+
+        args.Context.Properties.Set(NextDelayKey, delay);
+        return ValueTask.FromResult(true);
+    }
+
+    private void Observe(Exception? error)
+    {
+        lock (_lock)
+        {
+            if (error is null)
+            {
+                _lastOkAt = _time.GetUtcNow();
+                _lastError = null;
+            }
+            else if (error is not ProviderUnavailableException and not OperationCanceledException)
+            {
+                _lastError = error.Message;
+            }
+        }
+
+        if (Status.Health != _lastHealth)
+        {
+            Publish(error is null ? "recovered" : error.Message);
+        }
+    }
+
+    private void Publish(string reason)
+    {
+        ProviderStatus status;
+        lock (_lock)
+        {
+            _updatedAt = _time.GetUtcNow();
+        }
+
+        status = Status;
+        lock (_lock)
+        {
+            _lastHealth = status.Health;
+        }
+
+        StatusChanged?.Invoke(status, reason);
+    }
+
+    /// <summary>Takes the request's weight from the budget and a concurrency slot before letting it through.</summary>
+    private sealed class BudgetStrategy(RequestBudget budget, ConcurrencyLimiter concurrency) : ResilienceStrategy
+    {
+        protected override async ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
+            Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback,
+            ResilienceContext context,
+            TState state)
+        {
+            var cost = context.Properties.GetValue(CostKey, new RequestCost(1));
+            var settings = context.Properties.GetValue(SettingsKey, null);
+            try
+            {
+                await budget.AcquireAsync(cost.Weight, settings?.Deadline, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
+            }
+            catch (ProviderUnavailableException refused)
+            {
+                return Outcome.FromException<TResult>(refused);
+            }
+
+            using var slot = await concurrency.AcquireAsync(1, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
+            return await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
+        }
+    }
+}

@@ -11,8 +11,8 @@ public sealed class CliEnvironment
     /// <param name="interactive">Whether output is a terminal (progress bars, colours) or plain lines.</param>
     /// <param name="time">The clock.</param>
     /// <param name="workingDirectory">The folder relative paths resolve against.</param>
-    /// <param name="variables">Reads an environment variable.</param>
-    public CliEnvironment(TextWriter output, TextWriter error, bool interactive, TimeProvider time, string workingDirectory, Func<string, string?> variables)
+    /// <param name="variables">The environment variables (a snapshot).</param>
+    public CliEnvironment(TextWriter output, TextWriter error, bool interactive, TimeProvider time, string workingDirectory, IReadOnlyDictionary<string, string> variables)
     {
         Out = output;
         Error = error;
@@ -52,8 +52,13 @@ public sealed class CliEnvironment
     /// <summary>The folder relative paths resolve against.</summary>
     public string WorkingDirectory { get; }
 
-    /// <summary>Reads an environment variable.</summary>
-    public Func<string, string?> Variables { get; }
+    /// <summary>The environment variables (a snapshot taken at start).</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; }
+
+    /// <summary>One environment variable, or null.</summary>
+    /// <param name="name">The variable.</param>
+    /// <returns>Its value, or null when unset.</returns>
+    public string? Variable(string name) => Variables.TryGetValue(name, out var value) ? value : null;
 
     /// <summary>The process's own environment.</summary>
     /// <returns>Console streams, the system clock, the current folder and the process environment.</returns>
@@ -64,7 +69,8 @@ public sealed class CliEnvironment
             !System.Console.IsOutputRedirected,
             TimeProvider.System,
             Directory.GetCurrentDirectory(),
-            Environment.GetEnvironmentVariable);
+            Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+                .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal));
 
     /// <summary>Resolves a path against <see cref="WorkingDirectory"/>.</summary>
     /// <param name="path">A relative or absolute path.</param>

@@ -32,7 +32,17 @@ internal static class CliOptions
         => new("--endpoint") { Description = "Override a venue's base URL: VENUE=URL (repeatable)", AllowMultipleArgumentsPerToken = false };
 
     internal static Option<string> Config()
-        => new("--config") { Description = $"Provider config file (default: CRYPTORUN_CONFIG, else {VenueConnections.DefaultConfigPath} when present)" };
+        => new("--config") { Description = $"Provider config file (default: CRYPTORUN_CONFIG, else {ProviderHost.DefaultConfigPath} when present)" };
+
+    internal static Option<string> Timeout(string defaultValue, string description)
+        => new("--timeout") { Description = $"{description} (500ms, 30s, 2m, 1h)", DefaultValueFactory = _ => defaultValue };
+
+    /// <summary>Parses a duration such as <c>10s</c> or <c>2m</c>.</summary>
+    /// <exception cref="UsageException">Not a positive duration; the message names the option.</exception>
+    internal static TimeSpan ParseDuration(string text, string option)
+        => Configuration.Durations.TryParse(text, out var value) && value > TimeSpan.Zero
+            ? value
+            : throw new UsageException($"{option} '{text}' is not a duration: use 500ms, 30s, 2m, 1h or 1d");
 
     /// <summary>Parses a unified symbol.</summary>
     /// <exception cref="UsageException">Not a unified symbol.</exception>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 using CryptoRun.Replay;
 using CryptoRun.Storage;
 using CryptoRun.Storage.Sqlite;
@@ -66,14 +67,15 @@ internal static class DemoCommand
         await using var server = await ReplayServeCommand.StartAsync(options, cancellationToken);
         output.WriteLine($"replay venue listening on {server.BaseAddress.GetLeftPart(UriPartial.Authority)} (Binance USD-M, Coinbase, Kraken, OKX, Binance APIs)");
         var endpoints = server.Series.Select(s => s.Venue).Distinct().Select(v => $"{v}={server.BaseAddress}").ToList();
-        using var connections = VenueConnections.Create(environment, endpoints, null);
+        using var host = ProviderHost.Create(environment, endpoints, null);
         await using var store = await SqliteCandleStore.OpenAsync(dbPath, environment.Time, cancellationToken);
+        await using var health = new ProviderHealthRecorder(host.Registry, store, host.Logging.CreateLogger("health"));
         var coverage = new List<Coverage>();
         long requests = 0, fetched = 0;
         var elapsed = TimeSpan.Zero;
         foreach (var series in server.Series)
         {
-            var provider = HistoryFetchCommand.Klines(connections.Connect(series.Venue), series.Timeframe);
+            var provider = HistoryFetchCommand.Klines(host.Connect(series.Venue), series.Timeframe);
             output.WriteLine($"fetching {series.Venue} {series.Instrument} {series.Timeframe} {series.Span} ({series.Count:N0} candles recorded)");
             var report = await HistoryFetchCommand.FetchAsync(environment, store, provider, series.Instrument, series.Timeframe, series.Span, cancellationToken);
             requests += report.Requests;

@@ -3,6 +3,7 @@ using System.Globalization;
 using CryptoRun.Domain;
 using CryptoRun.History;
 using CryptoRun.Providers;
+using CryptoRun.Resilience;
 using CryptoRun.Storage;
 using CryptoRun.Storage.Sqlite;
 using Spectre.Console;
@@ -26,9 +27,10 @@ internal static class HistoryFetchCommand
         var db = CliOptions.Db();
         var endpoint = CliOptions.Endpoint();
         var config = CliOptions.Config();
+        var timeout = CliOptions.Timeout("30m", "Deadline for the whole fetch: rate windows and bans are waited out only when they end before it");
         var command = new Command("fetch", "Fetch candles from a venue into the store; only what the store does not already hold")
         {
-            venue, symbol, timeframe, from, to, db, endpoint, config,
+            venue, symbol, timeframe, from, to, db, endpoint, config, timeout,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
@@ -39,6 +41,7 @@ internal static class HistoryFetchCommand
             environment.FullPath(parse.GetRequiredValue(db)),
             parse.GetValue(endpoint) ?? [],
             parse.GetValue(config),
+            CliOptions.ParseDuration(parse.GetRequiredValue(timeout), "--timeout"),
             cancellationToken));
         return command;
     }
@@ -52,11 +55,16 @@ internal static class HistoryFetchCommand
         string dbPath,
         IReadOnlyList<string> endpoints,
         string? config,
+        TimeSpan timeout,
         CancellationToken cancellationToken)
     {
-        using var connections = VenueConnections.Create(environment, endpoints, config);
-        var provider = Klines(connections.Connect(venue), timeframe);
+        using var host = ProviderHost.Create(environment, endpoints, config);
+        var provider = Klines(host.Connect(venue), timeframe);
         await using var store = await SqliteCandleStore.OpenAsync(dbPath, environment.Time, cancellationToken);
+        await using var health = new ProviderHealthRecorder(host.Registry, store, host.Logging.CreateLogger("health"));
+
+        // One venue serves the command: a ban that ends before the deadline is waited out, a later one fails at once.
+        using var scope = CallScope.Begin(new CallSettings(environment.Time.GetUtcNow() + timeout, WaitForBan: true));
         var report = await FetchAsync(environment, store, provider, instrument, timeframe, range, cancellationToken);
         await WriteSummaryAsync(environment, store, report, cancellationToken);
         return ExitCodes.Ok;

@@ -176,11 +176,18 @@ public sealed class ProviderGate : IRequestGate, IDisposable
 
     /// <summary>The budget windows of seed 000's rate-limit table.</summary>
     /// <param name="limits">The configured limits.</param>
-    /// <returns>Minute (waits), hour, day and month windows for the limits that are set.</returns>
+    /// <returns>Second and minute (wait), hour, day and month windows for the limits that are set.</returns>
     public static IReadOnlyList<BudgetWindow> Windows(RateLimitOptions limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
         var windows = new List<BudgetWindow>();
+        // N per second is paced as one request per 1000/N ms: fixed one-second windows would let N pass at the
+        // end of one second and N more at the start of the next, over a venue's burst (Coinbase: 10/s, bursts of 15).
+        if (limits.RequestsPerSecond is { } perSecond)
+        {
+            windows.Add(new BudgetWindow(BudgetPeriod.Millisecond, Math.Max(1, 1000 / perSecond), 1));
+        }
+
         if (limits.RequestsPerMinute is { } perMinute)
         {
             windows.Add(new BudgetWindow(BudgetPeriod.Minute, 1, perMinute));

@@ -6,6 +6,9 @@ namespace CryptoRun.Resilience;
 /// <remarks>Binance counts request weight rather than requests; its per-minute limit is replaced by the venue's own <c>exchangeInfo</c> <c>rateLimits</c> when read.</remarks>
 public sealed record RateLimitOptions
 {
+    /// <summary>Requests per second (venues that limit bursts: Coinbase 10/s, Kraken about 1/s), paced evenly: one request per 1000/N ms.</summary>
+    public int? RequestsPerSecond { get; init; }
+
     /// <summary>Requests (or weight) per UTC minute; a request waits for the next minute when it is spent.</summary>
     public int? RequestsPerMinute { get; init; }
 

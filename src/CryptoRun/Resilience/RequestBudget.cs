@@ -7,6 +7,9 @@ namespace CryptoRun.Resilience;
 /// <summary>The unit of a budget window's length.</summary>
 public enum BudgetPeriod
 {
+    /// <summary>Milliseconds: spacing windows that pace a per-second limit (one request per 1000/N ms).</summary>
+    Millisecond,
+
     /// <summary>Seconds (Binance <c>SECOND</c>).</summary>
     Second,
 
@@ -35,10 +38,11 @@ public sealed record BudgetWindow(BudgetPeriod Period, int Count, int Limit)
 {
     /// <summary>
     /// The window's key, as Binance names it in <c>X-MBX-USED-WEIGHT-(n)(S|M|H|D)</c>: <c>1M</c>,
-    /// <c>10S</c>, <c>1H</c>, <c>1D</c>; months are <c>1MO</c>.
+    /// <c>10S</c>, <c>1H</c>, <c>1D</c>; months are <c>1MO</c>, spacing windows <c>100MS</c>.
     /// </summary>
     public string Key => Count.ToString(CultureInfo.InvariantCulture) + Period switch
     {
+        BudgetPeriod.Millisecond => "MS",
         BudgetPeriod.Second => "S",
         BudgetPeriod.Minute => "M",
         BudgetPeriod.Hour => "H",
@@ -50,7 +54,7 @@ public sealed record BudgetWindow(BudgetPeriod Period, int Count, int Limit)
     /// Whether a request waits for the next window when this one is spent (seconds and minutes), rather
     /// than the provider counting as budget-depleted until it resets (hours, days, months).
     /// </summary>
-    public bool Waits => Period is BudgetPeriod.Second or BudgetPeriod.Minute;
+    public bool Waits => Period is BudgetPeriod.Millisecond or BudgetPeriod.Second or BudgetPeriod.Minute;
 
     /// <summary>The start of the window after the one holding <paramref name="now"/>.</summary>
     /// <param name="now">A time.</param>
@@ -65,6 +69,7 @@ public sealed record BudgetWindow(BudgetPeriod Period, int Count, int Limit)
 
         var unit = Period switch
         {
+            BudgetPeriod.Millisecond => TimeSpan.TicksPerMillisecond,
             BudgetPeriod.Second => TimeSpan.TicksPerSecond,
             BudgetPeriod.Minute => TimeSpan.TicksPerMinute,
             BudgetPeriod.Hour => TimeSpan.TicksPerHour,
@@ -91,10 +96,11 @@ public sealed record BudgetUse(BudgetWindow Window, int Used, DateTimeOffset Res
 
 /// <summary>
 /// A provider's request budgets over <see cref="FixedWindowRateLimiter"/>s, one per window, whose
-/// windows are reset at UTC boundaries by timers of the injected <see cref="TimeProvider"/> (the
-/// limiters' own replenishment reads the wall clock). Per-second and per-minute windows make a
-/// request wait for the next window; hour, day and month budgets make the provider unavailable
-/// (budget-depleted) until they reset. Used units can be resynced from what the venue reports.
+/// windows are reset at UTC-aligned boundaries by timers of the injected <see cref="TimeProvider"/>
+/// (the limiters' own replenishment reads the wall clock, so each is replenished by hand). Spacing,
+/// per-second and per-minute windows make a request wait for the next window; hour, day and month
+/// budgets make the provider unavailable (budget-depleted) until they reset. Used units can be
+/// resynced from what the venue reports.
 /// </summary>
 public sealed class RequestBudget : IDisposable
 {
@@ -114,7 +120,7 @@ public sealed class RequestBudget : IDisposable
         Configure(windows);
     }
 
-    /// <summary>Raised when a window resets (after a depleting window resets the provider may recover).</summary>
+    /// <summary>Raised when an hour, day or month budget resets (a provider that spent it may recover).</summary>
     public event Action<BudgetWindow>? WindowReset;
 
     /// <summary>The windows and their current use.</summary>
@@ -153,7 +159,7 @@ public sealed class RequestBudget : IDisposable
             var next = new List<Window>();
             foreach (var spec in windows.Where(w => w.Limit > 0))
             {
-                var window = new Window(spec, _time, OnReset);
+                var window = new FixedWindow(spec, _time, OnReset);
                 if (old.TryGetValue(spec.Key, out var previous) && previous.ResetsAt == window.ResetsAt)
                 {
                     window.Consume(Math.Min(previous.Use().Used, spec.Limit));
@@ -245,22 +251,79 @@ public sealed class RequestBudget : IDisposable
         _ => window.Key,
     };
 
-    private void OnReset(Window window) => WindowReset?.Invoke(window.Spec);
-
-    /// <summary>One window: a fixed-window limiter replenished only by this window's timer.</summary>
-    private sealed class Window : IDisposable
+    private void OnReset(Window window)
     {
-        private readonly FixedWindowRateLimiter _limiter;
-        private readonly TimeProvider _time;
-        private readonly ITimer _timer;
+        if (!window.Spec.Waits)
+        {
+            WindowReset?.Invoke(window.Spec);
+        }
+    }
+
+    /// <summary>One budget window over a limiter that only this window's timer replenishes.</summary>
+    private abstract class Window : IDisposable
+    {
         private readonly Action<Window> _onReset;
 
-        internal Window(BudgetWindow spec, TimeProvider time, Action<Window> onReset)
+        protected Window(BudgetWindow spec, TimeProvider time, Action<Window> onReset)
         {
             Spec = spec;
-            _time = time;
+            Time = time;
             _onReset = onReset;
+        }
 
+        internal BudgetWindow Spec { get; }
+
+        internal DateTimeOffset ResetsAt { get; set; }
+
+        internal int Available => (int)Math.Max(0, Limiter.GetStatistics()?.CurrentAvailablePermits ?? 0);
+
+        protected TimeProvider Time { get; }
+
+        protected abstract ReplenishingRateLimiter Limiter { get; }
+
+        internal BudgetUse Use() => new(Spec, Spec.Limit - Available, ResetsAt);
+
+        internal void Consume(int units)
+        {
+            var take = Math.Min(units, Available);
+            if (take > 0)
+            {
+                using var lease = Limiter.AttemptAcquire(take);
+            }
+        }
+
+        internal async ValueTask TakeAsync(int units, DateTimeOffset? deadline, string provider, CancellationToken cancellationToken)
+        {
+            var take = Math.Min(Math.Max(units, 1), Spec.Limit);
+            using var now = Limiter.AttemptAcquire(take);
+            if (now.IsAcquired)
+            {
+                return;
+            }
+
+            if (deadline is { } last && last < ResetsAt)
+            {
+                throw new ProviderUnavailableException(provider, UnavailableReason.RateWindowPastDeadline, ResetsAt,
+                    $"{provider}: the {Spec.Key} window of {Spec.Limit} is spent; it resets at {TimeRange.Format(ResetsAt.ToUnixTimeMilliseconds())}, after the deadline");
+            }
+
+            using var later = await Limiter.AcquireAsync(take, cancellationToken).ConfigureAwait(false);
+        }
+
+        public abstract void Dispose();
+
+        protected void Replenished() => _onReset(this);
+    }
+
+    /// <summary>A fixed window aligned to UTC boundaries: all units come back at the boundary.</summary>
+    private sealed class FixedWindow : Window
+    {
+        private readonly FixedWindowRateLimiter _limiter;
+        private readonly ITimer _timer;
+
+        internal FixedWindow(BudgetWindow spec, TimeProvider time, Action<Window> onReset)
+            : base(spec, time, onReset)
+        {
             // Replenished by hand: a one-tick window with auto-replenishment off resets on every TryReplenish.
             _limiter = new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
             {
@@ -275,42 +338,9 @@ public sealed class RequestBudget : IDisposable
             _timer = time.CreateTimer(_ => Reset(), null, ResetsAt - now, Timeout.InfiniteTimeSpan);
         }
 
-        internal BudgetWindow Spec { get; }
+        protected override ReplenishingRateLimiter Limiter => _limiter;
 
-        internal DateTimeOffset ResetsAt { get; private set; }
-
-        internal int Available => (int)Math.Max(0, _limiter.GetStatistics()?.CurrentAvailablePermits ?? 0);
-
-        internal BudgetUse Use() => new(Spec, Spec.Limit - Available, ResetsAt);
-
-        internal void Consume(int units)
-        {
-            var take = Math.Min(units, Available);
-            if (take > 0)
-            {
-                using var lease = _limiter.AttemptAcquire(take);
-            }
-        }
-
-        internal async ValueTask TakeAsync(int units, DateTimeOffset? deadline, string provider, CancellationToken cancellationToken)
-        {
-            var take = Math.Min(Math.Max(units, 1), Spec.Limit);
-            using var now = _limiter.AttemptAcquire(take);
-            if (now.IsAcquired)
-            {
-                return;
-            }
-
-            if (deadline is { } last && last < ResetsAt)
-            {
-                throw new ProviderUnavailableException(provider, UnavailableReason.RateWindowPastDeadline, ResetsAt,
-                    $"{provider}: the {Spec.Key} window of {Spec.Limit} is spent; it resets at {TimeRange.Format(ResetsAt.ToUnixTimeMilliseconds())}, after the deadline");
-            }
-
-            using var later = await _limiter.AcquireAsync(take, cancellationToken).ConfigureAwait(false);
-        }
-
-        public void Dispose()
+        public override void Dispose()
         {
             _timer.Dispose();
             _limiter.Dispose();
@@ -318,11 +348,18 @@ public sealed class RequestBudget : IDisposable
 
         private void Reset()
         {
-            var now = _time.GetUtcNow();
+            var now = Time.GetUtcNow();
+            if (now < ResetsAt)
+            {
+                // A timer may fire a little before the boundary by the clock: wait out the rest, reset once.
+                _timer.Change(ResetsAt - now, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
             ResetsAt = Spec.NextBoundary(now);
             _timer.Change(ResetsAt - now, Timeout.InfiniteTimeSpan);
             _limiter.TryReplenish();
-            _onReset(this);
+            Replenished();
         }
     }
 }

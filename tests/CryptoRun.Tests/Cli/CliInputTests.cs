@@ -30,7 +30,7 @@ public sealed class CliInputTests
     public void Endpoints_DefaultsAreTheRealVenues()
     {
         using var dir = new TempDir();
-        using var connections = VenueConnections.Create(Environment(dir, []), [], null);
+        using var connections = ProviderHost.Create(Environment(dir, []), [], null);
 
         Assert.Equal("https://api.binance.com/", connections.Endpoints["binance"].AbsoluteUri);
         Assert.Equal("https://fapi.binance.com/", connections.Endpoints["binance-usdm"].AbsoluteUri);
@@ -47,7 +47,7 @@ public sealed class CliInputTests
         dir.Write("config/providers.yaml", "providers:\n  binance:\n    base_url: http://127.0.0.1:1001\n  kraken:\n    base_url: http://127.0.0.1:1002\n  okx:\n    base_url: http://127.0.0.1:1003\n");
         var variables = new Dictionary<string, string> { ["CRYPTORUN_ENDPOINT_KRAKEN"] = "http://127.0.0.1:2002", ["CRYPTORUN_ENDPOINT_OKX"] = "http://127.0.0.1:2003" };
 
-        using var connections = VenueConnections.Create(Environment(dir, variables), ["okx=http://127.0.0.1:3003/v5"], null);
+        using var connections = ProviderHost.Create(Environment(dir, variables), ["okx=http://127.0.0.1:3003/v5"], null);
 
         Assert.Equal("http://127.0.0.1:1001/", connections.Endpoints["binance"].AbsoluteUri);
         Assert.Equal("http://127.0.0.1:2002/", connections.Endpoints["kraken"].AbsoluteUri);
@@ -56,19 +56,19 @@ public sealed class CliInputTests
     }
 
     [Theory]
-    [InlineData("providers:\n  bitmex:\n    base_url: http://127.0.0.1:1\n", "'bitmex' is not a venue CryptoRun knows")]
-    [InlineData("providers:\n  binance:\n    base_url: not a url\n", "'not a url' is not an absolute http(s) URL")]
+    [InlineData("providers:\n  bitmex:\n    base_url: http://127.0.0.1:1\n", "providers.yaml:2: unknown provider 'bitmex'")]
+    [InlineData("providers:\n  binance:\n    base_url: not a url\n", "providers.yaml:3: providers.binance.base_url: 'not a url' is not an absolute http(s) URL")]
     [InlineData("providers: [unclosed\n", "providers.yaml:")]
     public void Endpoints_BadConfigFile_UsageErrorNamingTheFile(string yaml, string message)
     {
         using var dir = new TempDir();
         var path = dir.Write("providers.yaml", yaml);
 
-        var error = Assert.Throws<UsageException>(() => VenueConnections.Create(Environment(dir, []), [], path));
+        var error = Assert.Throws<UsageException>(() => ProviderHost.Create(Environment(dir, []), [], path));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
     private static CliEnvironment Environment(TempDir dir, Dictionary<string, string> variables)
-        => new(TextWriter.Null, TextWriter.Null, false, TimeProvider.System, dir.Path, name => variables.GetValueOrDefault(name));
+        => new(TextWriter.Null, TextWriter.Null, false, TimeProvider.System, dir.Path, variables);
 }

@@ -8,7 +8,9 @@ public sealed class DemoCommandTests
     public async Task Demo_FreshStore_FetchesEveryRecordingAndShowsCoverage_SecondRunFetchesNothing()
     {
         using var dir = new TempDir();
-        var cli = new CliRun(dir.Path);
+
+        // The real clock: the demo paces itself by the venues' real limits (Coinbase 10 requests/s).
+        var cli = new CliRun(dir.Path, TimeProvider.System);
 
         var first = await cli.RunAsync("demo");
         var second = await cli.RunAsync("demo");

@@ -34,7 +34,9 @@ public sealed class HistoryCommandTests(ReplayFixture replay) : IClassFixture<Re
     public async Task Fetch_KrakenShallowHistory_SaysWhatIsNotCovered()
     {
         using var dir = new TempDir();
-        var cli = new CliRun(dir.Path);
+
+        // The real clock: Kraken's budget of 1 request/s makes the second request (OHLC after AssetPairs) wait a second.
+        var cli = new CliRun(dir.Path, TimeProvider.System);
 
         var result = await cli.RunAsync("history", "fetch", "--venue", "kraken", "--symbol", "AVAX/USDT", "--timeframe", "1m",
             "--from", "2026-07-31", "--to", "2026-08-01", "--endpoint", $"kraken={replay.Server.BaseAddress}");
@@ -140,7 +142,7 @@ public sealed class HistoryCommandTests(ReplayFixture replay) : IClassFixture<Re
     }
 
     [Fact]
-    public async Task Fetch_VenueRateLimits_Exits3WithRetryAfter()
+    public async Task Fetch_VenueRateLimitsPastTheDeadline_Exits3AtOnceWithRetryAfter()
     {
         using var dir = new TempDir();
         await using var stub = await StubVenue.StartAsync(new Dictionary<string, (int, byte[], (string, string)[])>
@@ -149,8 +151,9 @@ public sealed class HistoryCommandTests(ReplayFixture replay) : IClassFixture<Re
             ["/api/v3/klines"] = (429, Encoding.UTF8.GetBytes("""{"code":-1003,"msg":"Too much request weight used; current limit is 1200 request weight per 1 MINUTE."}"""), [("Retry-After", "42")]),
         });
 
+        // Retry-After 42 s ends after the 10 s deadline: no retry is waited for.
         var result = await new CliRun(dir.Path).RunAsync("history", "fetch", "--venue", "binance", "--symbol", "BTC/USDT", "--timeframe", "1m",
-            "--from", "2026-07-01", "--to", "2026-07-02", "--endpoint", $"binance={stub.BaseAddress}");
+            "--from", "2026-07-01", "--to", "2026-07-02", "--endpoint", $"binance={stub.BaseAddress}", "--timeout", "10s");
 
         Assert.Equal(3, result.ExitCode);
         Assert.Contains("Too much request weight used", result.Error, StringComparison.Ordinal);

@@ -21,7 +21,7 @@ internal sealed class CliRun(string workingDirectory, TimeProvider? time = null,
             interactive: false,
             time ?? new ManualClock(ReplayFixture.Now),
             workingDirectory,
-            name => variables?.GetValueOrDefault(name));
+            variables ?? new Dictionary<string, string>());
         var code = await CliApp.RunAsync(args, environment);
         return new CliResult(code, output.ToString(), error.ToString());
     }

@@ -6,11 +6,12 @@ using Microsoft.Data.Sqlite;
 namespace CryptoRun.Storage.Sqlite;
 
 /// <summary>
-/// The embedded store: one SQLite database file in WAL mode, opened through Microsoft.Data.Sqlite.
+/// The embedded store: one SQLite database file in WAL mode, opened through Microsoft.Data.Sqlite:
+/// candles with provenance, seed 002's provider_health, and ingested spot quotes and DEX snapshots.
 /// Schema migrations run at open. One instance serializes its writes; other processes may read
 /// (and write, waiting on SQLite's lock) concurrently.
 /// </summary>
-public sealed class SqliteCandleStore : ICandleStore
+public sealed class SqliteCandleStore : ICandleStore, IProviderHealthStore, ISnapshotStore
 {
     private readonly SqliteConnection _connection;
     private readonly string _connectionString;
@@ -254,6 +255,124 @@ public sealed class SqliteCandleStore : ICandleStore
         }
     }
 
+    /// <inheritdoc />
+    public Task UpsertHealthAsync(ProviderHealthRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return ExecuteAsync("""
+            INSERT INTO provider_health (provider_name, status, last_ok_at, fail_count, disabled_until, last_error, updated_at)
+            VALUES ($p, $s, $ok, $f, $d, $e, $u)
+            ON CONFLICT (provider_name) DO UPDATE SET
+                status = excluded.status, last_ok_at = excluded.last_ok_at, fail_count = excluded.fail_count,
+                disabled_until = excluded.disabled_until, last_error = excluded.last_error, updated_at = excluded.updated_at
+            """, command =>
+        {
+            command.Parameters.AddWithValue("$p", record.Provider);
+            command.Parameters.AddWithValue("$s", record.Status.ToText());
+            command.Parameters.AddWithValue("$ok", (object?)record.LastOkAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            command.Parameters.AddWithValue("$f", record.FailCount);
+            command.Parameters.AddWithValue("$d", (object?)record.DisabledUntil?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            command.Parameters.AddWithValue("$e", (object?)record.LastError ?? DBNull.Value);
+            command.Parameters.AddWithValue("$u", record.UpdatedAt.ToUnixTimeMilliseconds());
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ProviderHealthRecord>> ReadHealthAsync(CancellationToken cancellationToken = default)
+        => ReadAsync("""
+            SELECT provider_name, status, last_ok_at, fail_count, disabled_until, last_error, updated_at
+            FROM provider_health ORDER BY provider_name
+            """, _ => { }, reader => new ProviderHealthRecord(
+                reader.GetString(0),
+                FetchStatusText.Parse(reader.GetString(1)),
+                Time(reader, 2),
+                reader.GetInt32(3),
+                Time(reader, 4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))), cancellationToken);
+
+    /// <inheritdoc />
+    public Task WriteSpotQuoteAsync(SpotQuote quote, Provenance provenance, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(quote);
+        ArgumentNullException.ThrowIfNull(provenance);
+        if (SnapshotChecks.Problem(quote, provenance) is { } problem)
+        {
+            throw new ArgumentException($"spot quote rejected by the quality gate, nothing written: {problem}", nameof(quote));
+        }
+
+        return ExecuteAsync("""
+            INSERT INTO spot_quotes (instrument, price, bid, ask, volume_24h, quote_time, provider_name, endpoint, latency_ms, fetched_at_utc, fetch_status, error_message)
+            VALUES ($i, $p, $b, $a, $v, $t, $pr, $en, $l, $f, $s, $e)
+            """, command =>
+        {
+            command.Parameters.AddWithValue("$i", quote.Instrument.Symbol);
+            command.Parameters.AddWithValue("$p", Text(quote.Price));
+            command.Parameters.AddWithValue("$b", TextOrNull(quote.Bid));
+            command.Parameters.AddWithValue("$a", TextOrNull(quote.Ask));
+            command.Parameters.AddWithValue("$v", TextOrNull(quote.Volume24h));
+            command.Parameters.AddWithValue("$t", quote.TimeMs);
+            AddProvenance(command, provenance);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task WriteDexSnapshotAsync(DexPairSnapshot snapshot, Provenance provenance, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(provenance);
+        if (SnapshotChecks.Problem(snapshot, provenance) is { } problem)
+        {
+            throw new ArgumentException($"DEX snapshot rejected by the quality gate, nothing written: {problem}", nameof(snapshot));
+        }
+
+        return ExecuteAsync("""
+            INSERT INTO dex_snapshots (chain_id, pair_address, dex_id, base_symbol, quote_symbol, price_usd, price_native, liquidity_usd, volume_24h_usd,
+                                       snapshot_time, provider_name, endpoint, latency_ms, fetched_at_utc, fetch_status, error_message)
+            VALUES ($c, $a, $d, $bs, $qs, $pu, $pn, $li, $vo, $t, $pr, $en, $l, $f, $s, $e)
+            """, command =>
+        {
+            command.Parameters.AddWithValue("$c", snapshot.ChainId);
+            command.Parameters.AddWithValue("$a", snapshot.PairAddress);
+            command.Parameters.AddWithValue("$d", snapshot.DexId);
+            command.Parameters.AddWithValue("$bs", snapshot.BaseSymbol);
+            command.Parameters.AddWithValue("$qs", snapshot.QuoteSymbol);
+            command.Parameters.AddWithValue("$pu", TextOrNull(snapshot.PriceUsd));
+            command.Parameters.AddWithValue("$pn", TextOrNull(snapshot.PriceNative));
+            command.Parameters.AddWithValue("$li", TextOrNull(snapshot.LiquidityUsd));
+            command.Parameters.AddWithValue("$vo", TextOrNull(snapshot.Volume24hUsd));
+            command.Parameters.AddWithValue("$t", snapshot.TimeMs);
+            AddProvenance(command, provenance);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Stored<SpotQuote>>> ReadSpotQuotesAsync(Instrument instrument, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instrument);
+        return ReadAsync("""
+            SELECT price, bid, ask, volume_24h, quote_time, provider_name, endpoint, latency_ms, fetched_at_utc, fetch_status, error_message
+            FROM spot_quotes WHERE instrument = $i ORDER BY id
+            """, command => command.Parameters.AddWithValue("$i", instrument.Symbol), reader => new Stored<SpotQuote>(
+                new SpotQuote(instrument, ParseDecimal(reader.GetString(0)), DecimalOrNull(reader, 1), DecimalOrNull(reader, 2), DecimalOrNull(reader, 3), reader.GetInt64(4)),
+                ProvenanceAt(reader, 5)), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Stored<DexPairSnapshot>>> ReadDexSnapshotsAsync(string chainId, string pairAddress, CancellationToken cancellationToken = default)
+        => ReadAsync("""
+            SELECT chain_id, pair_address, dex_id, base_symbol, quote_symbol, price_usd, price_native, liquidity_usd, volume_24h_usd, snapshot_time,
+                   provider_name, endpoint, latency_ms, fetched_at_utc, fetch_status, error_message
+            FROM dex_snapshots WHERE chain_id = $c AND pair_address = $a ORDER BY id
+            """, command =>
+            {
+                command.Parameters.AddWithValue("$c", chainId);
+                command.Parameters.AddWithValue("$a", pairAddress);
+            }, reader => new Stored<DexPairSnapshot>(
+                new DexPairSnapshot(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    DecimalOrNull(reader, 5), DecimalOrNull(reader, 6), DecimalOrNull(reader, 7), DecimalOrNull(reader, 8), reader.GetInt64(9)),
+                ProvenanceAt(reader, 10)), cancellationToken);
+
     /// <summary>Closes the database file.</summary>
     /// <returns>A task that completes when closed.</returns>
     public async ValueTask DisposeAsync()
@@ -324,6 +443,74 @@ public sealed class SqliteCandleStore : ICandleStore
             }
 
             return finish(rows);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static object TextOrNull(decimal? value) => value is { } v ? v.ToString(CultureInfo.InvariantCulture) : DBNull.Value;
+
+    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static decimal? DecimalOrNull(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : ParseDecimal(reader.GetString(ordinal));
+
+    private static DateTimeOffset? Time(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+
+    private static void AddProvenance(SqliteCommand command, Provenance provenance)
+    {
+        command.Parameters.AddWithValue("$pr", provenance.Provider);
+        command.Parameters.AddWithValue("$en", provenance.Endpoint);
+        command.Parameters.AddWithValue("$l", provenance.LatencyMs);
+        command.Parameters.AddWithValue("$f", provenance.FetchedAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$s", provenance.Status.ToText());
+        command.Parameters.AddWithValue("$e", (object?)provenance.Error ?? DBNull.Value);
+    }
+
+    /// <summary>Reads provider, endpoint, latency, fetched-at, status and error from six columns starting at <paramref name="first"/>.</summary>
+    private static Provenance ProvenanceAt(SqliteDataReader reader, int first)
+        => new(
+            reader.GetString(first),
+            reader.GetString(first + 1),
+            null,
+            reader.GetInt64(first + 2),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 3)),
+            FetchStatusText.Parse(reader.GetString(first + 4)),
+            reader.IsDBNull(first + 5) ? null : reader.GetString(first + 5));
+
+    private async Task ExecuteAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            bind(command);
+            command.ExecuteNonQuery();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<T>> ReadAsync<T>(string sql, Action<SqliteCommand> bind, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            bind(command);
+            using var reader = command.ExecuteReader();
+            var rows = new List<T>();
+            while (reader.Read())
+            {
+                rows.Add(map(reader));
+            }
+
+            return rows;
         }
         finally
         {

@@ -58,6 +58,55 @@ internal static class SqliteMigrations
                 PRIMARY KEY (series_id, from_ms, to_ms)
             ) WITHOUT ROWID;
             """),
+        (2, "provider health and ingested snapshots", """
+            -- Seed 002's provider_health: one row per provider, updated on every state change. Times are epoch ms.
+            CREATE TABLE IF NOT EXISTS provider_health (
+                provider_name  TEXT PRIMARY KEY,
+                status         TEXT NOT NULL CHECK (status IN ('OK', 'DEGRADED', 'DOWN')),
+                last_ok_at     INTEGER,
+                fail_count     INTEGER NOT NULL,
+                disabled_until INTEGER,
+                last_error     TEXT,
+                updated_at     INTEGER NOT NULL
+            );
+            -- Seed 002's ingestion records, each with provenance.
+            CREATE TABLE IF NOT EXISTS spot_quotes (
+                id             INTEGER PRIMARY KEY,
+                instrument     TEXT NOT NULL,
+                price          TEXT NOT NULL,
+                bid            TEXT,
+                ask            TEXT,
+                volume_24h     TEXT,
+                quote_time     INTEGER NOT NULL,
+                provider_name  TEXT NOT NULL,
+                endpoint       TEXT NOT NULL,
+                latency_ms     INTEGER NOT NULL,
+                fetched_at_utc INTEGER NOT NULL,
+                fetch_status   TEXT NOT NULL CHECK (fetch_status IN ('OK', 'DEGRADED')),
+                error_message  TEXT
+            );
+            CREATE INDEX IF NOT EXISTS spot_quotes_instrument ON spot_quotes (instrument, fetched_at_utc);
+            CREATE TABLE IF NOT EXISTS dex_snapshots (
+                id             INTEGER PRIMARY KEY,
+                chain_id       TEXT NOT NULL,
+                pair_address   TEXT NOT NULL,
+                dex_id         TEXT NOT NULL,
+                base_symbol    TEXT NOT NULL,
+                quote_symbol   TEXT NOT NULL,
+                price_usd      TEXT NOT NULL,
+                price_native   TEXT,
+                liquidity_usd  TEXT,
+                volume_24h_usd TEXT,
+                snapshot_time  INTEGER NOT NULL,
+                provider_name  TEXT NOT NULL,
+                endpoint       TEXT NOT NULL,
+                latency_ms     INTEGER NOT NULL,
+                fetched_at_utc INTEGER NOT NULL,
+                fetch_status   TEXT NOT NULL CHECK (fetch_status IN ('OK', 'DEGRADED')),
+                error_message  TEXT
+            );
+            CREATE INDEX IF NOT EXISTS dex_snapshots_pair ON dex_snapshots (chain_id, pair_address, fetched_at_utc);
+            """),
     ];
 
     /// <summary>Creates the ledger if needed and applies every migration not yet applied.</summary>
@@ -75,17 +124,7 @@ internal static class SqliteMigrations
             );
             """);
 
-        var applied = new HashSet<int>();
-        using (var read = connection.CreateCommand())
-        {
-            read.CommandText = "SELECT version FROM schema_migrations";
-            using var reader = read.ExecuteReader();
-            while (reader.Read())
-            {
-                applied.Add(reader.GetInt32(0));
-            }
-        }
-
+        var applied = AppliedVersions(connection, null);
         var known = All.Select(m => m.Version).ToHashSet();
         var unknown = applied.Where(v => !known.Contains(v)).OrderBy(v => v).ToList();
         if (unknown.Count > 0)
@@ -101,7 +140,15 @@ internal static class SqliteMigrations
                 continue;
             }
 
-            using var transaction = connection.BeginTransaction();
+            // BEGIN IMMEDIATE takes the write lock first, so another process opening the same file waits,
+            // then sees the migration applied when it checks again inside its own transaction.
+            using var transaction = connection.BeginTransaction(deferred: false);
+            if (AppliedVersions(connection, transaction).Contains(version))
+            {
+                transaction.Commit();
+                continue;
+            }
+
             Execute(connection, transaction, sql);
             using var record = connection.CreateCommand();
             record.Transaction = transaction;
@@ -114,6 +161,21 @@ internal static class SqliteMigrations
         }
 
         return All[^1].Version;
+    }
+
+    private static HashSet<int> AppliedVersions(SqliteConnection connection, SqliteTransaction? transaction)
+    {
+        var applied = new HashSet<int>();
+        using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = "SELECT version FROM schema_migrations";
+        using var reader = read.ExecuteReader();
+        while (reader.Read())
+        {
+            applied.Add(reader.GetInt32(0));
+        }
+
+        return applied;
     }
 
     private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)

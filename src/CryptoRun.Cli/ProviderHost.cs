@@ -1,0 +1,143 @@
+using CryptoRun.Configuration;
+using CryptoRun.Providers;
+using CryptoRun.Resilience;
+using CryptoRun.Venues;
+using CryptoRun.Venues.Common;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CryptoRun.Cli;
+
+/// <summary>
+/// Composes the provider system for a command: the configuration (<c>--config</c>, else
+/// <c>CRYPTORUN_CONFIG</c>, else <c>config/providers.yaml</c> when present, else the built-in
+/// defaults), <c>--endpoint NAME=URL</c> overrides, one <see cref="ProviderGate"/> and one
+/// <c>IHttpClientFactory</c> client per provider, the registry and the router.
+/// </summary>
+internal sealed class ProviderHost : IDisposable
+{
+    /// <summary>The config file read when present and no other is named.</summary>
+    internal const string DefaultConfigPath = "config/providers.yaml";
+
+    private readonly ServiceProvider _services;
+
+    private ProviderHost(ProvidersConfig config, ServiceProvider services, ProviderRegistry registry, ProviderRouter router, ILoggerFactory logging)
+    {
+        Config = config;
+        _services = services;
+        Registry = registry;
+        Router = router;
+        Logging = logging;
+    }
+
+    /// <summary>The configuration in force.</summary>
+    internal ProvidersConfig Config { get; }
+
+    /// <summary>Every provider with its gate.</summary>
+    internal ProviderRegistry Registry { get; }
+
+    /// <summary>The fallback-chain router.</summary>
+    internal ProviderRouter Router { get; }
+
+    /// <summary>Loggers writing to the command's standard error.</summary>
+    internal ILoggerFactory Logging { get; }
+
+    /// <summary>The base URL each provider is reached at.</summary>
+    internal IReadOnlyDictionary<string, Uri> Endpoints => Config.Providers.ToDictionary(p => p.Key, p => p.Value.BaseUrl!);
+
+    /// <summary>Every provider the build knows.</summary>
+    internal static IReadOnlyList<KnownProvider> Known { get; } =
+        VenueRegistry.All.Select(v => new KnownProvider(v.Name, v.DefaultBaseAddress, v.Compliance)).ToList();
+
+    /// <summary>Loads the configuration and builds every provider.</summary>
+    /// <param name="environment">The command's environment.</param>
+    /// <param name="overrides"><c>--endpoint NAME=URL</c> values.</param>
+    /// <param name="configPath"><c>--config</c>, or null.</param>
+    /// <returns>The host; dispose it to stop the gates' timers.</returns>
+    /// <exception cref="UsageException">The configuration or an override is invalid; the message says where.</exception>
+    internal static ProviderHost Create(CliEnvironment environment, IEnumerable<string> overrides, string? configPath)
+    {
+        var path = configPath ?? environment.Variable("CRYPTORUN_CONFIG");
+        if (path is null && File.Exists(environment.FullPath(DefaultConfigPath)))
+        {
+            path = DefaultConfigPath;
+        }
+
+        ProvidersConfig config;
+        try
+        {
+            config = ProvidersConfig.Load(path is null ? null : environment.FullPath(path), Known, environment.Variables);
+        }
+        catch (ConfigException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+
+        foreach (var item in overrides)
+        {
+            var equals = item.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new UsageException($"--endpoint '{item}': expected VENUE=URL, for example binance=http://127.0.0.1:5000");
+            }
+
+            config = config.WithBaseUrl(KnownName(item[..equals], "--endpoint"), Url(item[(equals + 1)..], $"--endpoint {item}"));
+        }
+
+        var services = new ServiceCollection();
+        foreach (var (name, policy) in config.Providers)
+        {
+            services.AddHttpClient(name, client =>
+            {
+                client.BaseAddress = policy.BaseUrl;
+
+                // Attempts are timed by the gate on the injected clock; this only backstops a hung socket.
+                client.Timeout = TimeSpan.FromMinutes(5);
+                client.DefaultRequestHeaders.UserAgent.ParseAdd("cryptorun/0.1");
+            });
+        }
+
+        var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IHttpClientFactory>();
+        var logging = LoggerFactory.Create(builder => builder.AddProvider(new WriterLoggerProvider(environment.Error)).SetMinimumLevel(LogLevel.Warning));
+        var registry = new ProviderRegistry();
+        foreach (var descriptor in VenueRegistry.All)
+        {
+            var gate = new ProviderGate(config.Providers[descriptor.Name], environment.Time);
+            registry.Register(descriptor.Create(new VenueConnection(factory.CreateClient(descriptor.Name), environment.Time, gate)), gate);
+        }
+
+        return new ProviderHost(config, provider, registry, new ProviderRouter(registry, config.Chains, environment.Time), logging);
+    }
+
+    /// <summary>A provider by name.</summary>
+    /// <param name="name">The provider (venue) name, case-insensitive.</param>
+    /// <returns>The connector, behind its gate.</returns>
+    /// <exception cref="UsageException">No provider has that name.</exception>
+    internal IMarketDataProvider Connect(string name)
+        => Registry.TryGet(name.ToLowerInvariant(), out var registered)
+            ? registered.Provider
+            : throw new UsageException($"--venue '{name}' is not a venue CryptoRun knows: use one of {string.Join(", ", Registry.Names)}");
+
+    public void Dispose()
+    {
+        Router.Dispose();
+        Registry.Dispose();
+        Logging.Dispose();
+        _services.Dispose();
+    }
+
+    private static string KnownName(string name, string where)
+        => VenueRegistry.All.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase))?.Name
+           ?? throw new UsageException($"{where}: '{name}' is not a venue CryptoRun knows: use one of {string.Join(", ", VenueRegistry.All.Select(v => v.Name))}");
+
+    private static Uri Url(string text, string where)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new UsageException($"{where}: '{text}' is not an absolute http(s) URL");
+        }
+
+        return uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+    }
+}

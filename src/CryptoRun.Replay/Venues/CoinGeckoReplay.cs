@@ -7,17 +7,22 @@ namespace CryptoRun.Replay.Venues;
 
 /// <summary>
 /// CoinGecko as recorded: <c>GET /api/v3/global</c> serves <c>rest-samples/coingecko/global.response.json</c>
-/// (OpenBB cassette, 2022-04-06) when it exists, and <c>GET /api/v3/ping</c> answers CoinGecko's documented
-/// constant <c>{"gecko_says":"(V3) To the Moon!"}</c> (a liveness reply, not market data).
+/// (OpenBB cassette, 2022-04-06) when it exists.
 /// </summary>
 /// <remarks>
+/// <para>
+/// <c>GET /api/v3/ping</c> is not mapped here: on the replay's single port that path is Binance spot's ping
+/// (<c>https://api.binance.com/api/v3/ping</c>), served by the Binance module with <c>{}</c>. CoinGecko's probe
+/// accepts any JSON object, so it succeeds over the replay; CoinGecko's own body
+/// (<c>{"gecko_says":"(V3) To the Moon!"}</c>) is not recorded and not served.
+/// </para>
+/// <para>
 /// Nothing else was recorded, so <c>/api/v3/simple/price</c>, <c>/api/v3/coins/markets</c> and every other
 /// endpoint are not served: they get the replay's generic 404. Candle files are not served.
+/// </para>
 /// </remarks>
 internal sealed class CoinGeckoReplay : IReplayVenue
 {
-    private static readonly byte[] Ping = """{"gecko_says":"(V3) To the Moon!"}"""u8.ToArray();
-
     private readonly byte[]? _global;
 
     internal CoinGeckoReplay(ReplayVenueContext context, string? folder)
@@ -38,7 +43,6 @@ internal sealed class CoinGeckoReplay : IReplayVenue
 
     public void Map(IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/api/v3/ping", context => ReplayHttp.Send(context, 200, Ping));
         if (_global is { } global)
         {
             routes.MapGet("/api/v3/global", context => ReplayHttp.Send(context, 200, global));

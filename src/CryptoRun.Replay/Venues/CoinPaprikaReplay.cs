@@ -50,8 +50,8 @@ internal sealed class CoinPaprikaReplay : IReplayVenue
     {
         if (_search is not null)
         {
+            // Routing matches /v1/search/ (the recorded URL) to this template too.
             routes.MapGet("/v1/search", Search);
-            routes.MapGet("/v1/search/", Search);
         }
     }
 

@@ -124,7 +124,10 @@ public sealed class CoinGeckoConnector : IAggregatorProvider, ITickerProvider, I
     }
 
     /// <inheritdoc />
-    /// <remarks>Source: <c>GET /api/v3/ping</c>: <c>{"gecko_says": "(V3) To the Moon!"}</c>.</remarks>
+    /// <remarks>
+    /// Source: <c>GET /api/v3/ping</c>: <c>{"gecko_says": "(V3) To the Moon!"}</c>; any JSON object is accepted (over the
+    /// replay venue the path is shared with Binance spot's ping, which answers <c>{}</c>).
+    /// </remarks>
     public async Task<Provenance> ProbeAsync(CancellationToken cancellationToken = default)
         => (await _http.GetAsync("/api/v3/ping", null, CoinGeckoParser.ParsePing, cancellationToken).ConfigureAwait(false)).Provenance;
 

@@ -88,11 +88,15 @@ internal static class CoinGeckoParser
             OptionalInt("ended_icos"));
     }
 
-    /// <summary>Parses <c>GET /api/v3/ping</c>: <c>{"gecko_says": "(V3) To the Moon!"}</c>; returns what it says.</summary>
-    internal static string ParsePing(byte[] json)
+    /// <summary>
+    /// Parses <c>GET /api/v3/ping</c>: <c>{"gecko_says": "(V3) To the Moon!"}</c>; returns what it says, or null when
+    /// the object says nothing (a liveness check needs only a JSON object).
+    /// </summary>
+    /// <exception cref="FormatException">The answer is not a JSON object.</exception>
+    internal static string? ParsePing(byte[] json)
     {
         using var document = JsonDocument.Parse(json);
-        return String(Object(document.RootElement, "ping"), "gecko_says", "ping");
+        return OptionalString(Object(document.RootElement, "ping"), "gecko_says");
     }
 
     /// <summary>

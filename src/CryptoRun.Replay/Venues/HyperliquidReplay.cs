@@ -25,10 +25,11 @@ namespace CryptoRun.Replay.Venues;
 /// <para>
 /// Unknown input is answered as the venue answers it: a coin the recorded meta does not list gets HTTP 200
 /// <c>null</c> from <c>l2Book</c> (nktkas/hyperliquid <c>L2BookResponse</c>: "null if the market does not exist")
-/// and from <c>candleSnapshot</c> (df-hyperliquid-core: "none when the venue answers null"); a body that is not
-/// JSON is HTTP 400 and one without a known <c>type</c> or a required field HTTP 422, both plain text
-/// (<c>Failed to deserialize the JSON body into the target type</c>, the 422 text/plain the nktkas API docs list
-/// for <c>/info</c>); a request without <c>Content-Type: application/json</c> is HTTP 415. How the venue answers an
+/// and from <c>candleSnapshot</c> (df-hyperliquid-core: "none when the venue answers null"); a body without a
+/// known <c>type</c> or a required field is HTTP 422 in plain text (<c>Failed to deserialize the JSON body into the
+/// target type</c>, the 422 text/plain the nktkas API docs list for <c>/info</c>). That text is the axum web
+/// framework's, so a body that is not JSON gets axum's HTTP 400 and a request without
+/// <c>Content-Type: application/json</c> axum's HTTP 415 (inferred, not documented). How the venue answers an
 /// unknown coin to <c>fundingHistory</c> or <c>recentTrades</c> is not documented; those get the 404 above.
 /// Candle files (<c>--candles hyperliquid:...</c>) are not served.
 /// </para>

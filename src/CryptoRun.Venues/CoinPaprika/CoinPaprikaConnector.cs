@@ -41,7 +41,7 @@ public sealed record CoinPaprikaCurrency(string Id, string Name, string Symbol, 
 /// <para>
 /// Sources: docs.coinpaprika.com "Get ticker for a specific coin" (<c>/tickers/{coin_id}</c>, fields, Free plan
 /// without circulating supply, 5-minute updates on Free), "Search" (<c>q</c>, <c>c</c> categories, <c>limit</c> per
-/// category, at most 250), "Get market overview data" (<c>/global</c>); the search shape is confirmed by a recorded
+/// category, at most 250) and the <c>/global</c> reference; the search shape is confirmed by a recorded
 /// response (OpenBB cassette, q=ethereum, 2022-01-29).
 /// </para>
 /// </remarks>

@@ -12,8 +12,8 @@ namespace CryptoRun.Venues.DefiLlama;
 /// <para>
 /// TVL: <c>GET /tvl/{protocol}</c>, "the simplified endpoint that only returns a number": the protocol slug
 /// as DeFiLlama writes it (<c>uniswap</c>, <c>aave</c>, <c>lido</c>, lower case) gives a bare JSON number in USD;
-/// a parent protocol's answer is the sum of its children. The answer has no time, so the point's time is the
-/// fetch time (DeFiLlama refreshes it hourly and caches it about ten minutes).
+/// a parent protocol's answer is the sum of its children. The answer has no time (DeFiLlama serves its latest
+/// hourly record), so the point's time is the fetch time.
 /// </para>
 /// <para>
 /// Errors: an unknown slug is 404 with a plain-text body (400 with <c>{"message": "Protocol is not in our
@@ -23,9 +23,9 @@ namespace CryptoRun.Venues.DefiLlama;
 /// (one number).
 /// </para>
 /// <para>
-/// Sources: DeFiLlama API docs (api-docs.defillama.com, "TVL": <c>/tvl/{protocol}</c> "simplified endpoint that only
-/// returns a number, the current TVL of a protocol"), DefiLlama/defillama-server's <c>/tvl/{name}</c> handler
-/// (404 texts, parent protocols summed, 10-minute cache). Nothing is recorded: the replay venue does not serve DeFiLlama.
+/// Sources: DeFiLlama's API docs, TVL section (<c>/tvl/{protocol}</c>: "simplified endpoint that only returns a number,
+/// the current TVL of a protocol"), DefiLlama/defillama-server's <c>/tvl/{name}</c> handler (404 texts, latest hourly
+/// record, parent protocols summed). Nothing is recorded: the replay venue does not serve DeFiLlama.
 /// </para>
 /// </remarks>
 public sealed class DefiLlamaConnector : IDeFiProvider, ITvlProvider

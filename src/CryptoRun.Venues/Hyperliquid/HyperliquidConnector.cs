@@ -46,7 +46,10 @@ namespace CryptoRun.Venues.Hyperliquid;
 /// <para>
 /// Unknown input: a coin the venue does not list answers <c>null</c> to <c>l2Book</c> (nktkas/hyperliquid
 /// <c>L2BookResponse</c>) and <c>candleSnapshot</c> (df-hyperliquid-core); a body the venue cannot read is
-/// HTTP 422 with a plain-text reason (HTTP 400 when it is not JSON); 429 when over the limit.
+/// HTTP 422 with a plain-text reason (<c>Failed to deserialize the JSON body into the target type</c>, per the
+/// nktkas API docs); 429 when over the limit. All map through the default rules: 4xx
+/// <see cref="VenueRequestException"/> quoting the body, 429 <see cref="VenueRateLimitedException"/>, 5xx
+/// <see cref="VenueUnavailableException"/>.
 /// </para>
 /// <para>
 /// Sources: hyperliquid-docs "Info endpoint" (pagination: 500 elements per time-range answer; candle

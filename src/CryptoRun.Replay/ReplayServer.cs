@@ -51,6 +51,9 @@ public sealed class ReplayServer : IAsyncDisposable
         ["kraken"] = "KRAKEN.",
         ["coinbase"] = "COINBASE.",
         ["okx"] = "OKX.",
+        ["hyperliquid"] = "HYPERLIQUID.",
+        ["coingecko"] = "COINGECKO.",
+        ["coinpaprika"] = "COINPAPRIKA.",
     };
 
     private readonly WebApplication _app;
@@ -130,6 +133,9 @@ public sealed class ReplayServer : IAsyncDisposable
                 "binance-usdm" => new BinanceReplay(BinanceApi.UsdM, context),
                 "kraken" => new KrakenReplay(context),
                 "coinbase" => new CoinbaseReplay(context),
+                "hyperliquid" => new HyperliquidReplay(context, RestSamples.Folder(options.DataRoot, "hyperliquid")),
+                "coingecko" => new CoinGeckoReplay(context, RestSamples.Folder(options.DataRoot, "coingecko")),
+                "coinpaprika" => new CoinPaprikaReplay(context, RestSamples.Folder(options.DataRoot, "coinpaprika")),
                 _ => new OkxReplay(context),
             });
         }

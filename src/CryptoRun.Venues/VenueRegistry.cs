@@ -1,9 +1,15 @@
 using CryptoRun.Providers;
 using CryptoRun.Venues.Binance;
-using CryptoRun.Venues.Common;
 using CryptoRun.Venues.Coinbase;
+using CryptoRun.Venues.CoinGecko;
+using CryptoRun.Venues.CoinPaprika;
+using CryptoRun.Venues.Common;
+using CryptoRun.Venues.DefiLlama;
+using CryptoRun.Venues.DexScreener;
+using CryptoRun.Venues.Hyperliquid;
 using CryptoRun.Venues.Kraken;
 using CryptoRun.Venues.Okx;
+using CryptoRun.Venues.TheGraph;
 
 namespace CryptoRun.Venues;
 
@@ -25,6 +31,12 @@ public static class VenueRegistry
         new(KrakenConnector.VenueName, KrakenConnector.DefaultBaseAddress, ComplianceClass.ExchangeNative, c => new KrakenConnector(c)),
         new(CoinbaseConnector.VenueName, CoinbaseConnector.DefaultBaseAddress, ComplianceClass.ExchangeNative, c => new CoinbaseConnector(c)),
         new(OkxConnector.VenueName, OkxConnector.DefaultBaseAddress, ComplianceClass.ExchangeNative, c => new OkxConnector(c)),
+        new(HyperliquidConnector.VenueName, HyperliquidConnector.DefaultBaseAddress, ComplianceClass.ExchangeNative, c => new HyperliquidConnector(c)),
+        new(CoinGeckoConnector.VenueName, CoinGeckoConnector.DefaultBaseAddress, ComplianceClass.Aggregator, c => new CoinGeckoConnector(c)),
+        new(CoinPaprikaConnector.VenueName, CoinPaprikaConnector.DefaultBaseAddress, ComplianceClass.Aggregator, c => new CoinPaprikaConnector(c)),
+        new(DexScreenerConnector.VenueName, DexScreenerConnector.DefaultBaseAddress, ComplianceClass.DeFi, c => new DexScreenerConnector(c)),
+        new(DefiLlamaConnector.VenueName, DefiLlamaConnector.DefaultBaseAddress, ComplianceClass.DeFi, c => new DefiLlamaConnector(c)),
+        new(TheGraphConnector.VenueName, TheGraphConnector.DefaultBaseAddress, ComplianceClass.DeFi, c => new TheGraphConnector(c)),
     ];
 
     /// <summary>Finds a venue by name (case-insensitive).</summary>

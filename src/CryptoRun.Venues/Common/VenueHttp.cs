@@ -38,24 +38,28 @@ internal sealed class VenueHttp
     private readonly Func<int, byte[], string, VenueException?> _readError;
     private readonly Action<HttpResponseHeaders>? _onHeaders;
     private readonly Func<string, string> _redact;
+    private readonly Action<HttpRequestMessage>? _prepare;
 
     /// <param name="venue">The venue name, for messages and provenance.</param>
     /// <param name="connection">Client, clock and gate.</param>
     /// <param name="readError">Reads a failed call's body: (status, body, endpoint) to the venue's typed error, or null for the default mapping.</param>
     /// <param name="onHeaders">Sees the headers of every answer, failed or not (Binance reads its used weight there).</param>
     /// <param name="redact">Rewrites an endpoint for provenance and messages (hides an API key in a URL); identity by default.</param>
+    /// <param name="prepare">Adds to every request before it is sent (an API-key header); headers never reach provenance.</param>
     internal VenueHttp(
         string venue,
         VenueConnection connection,
         Func<int, byte[], string, VenueException?> readError,
         Action<HttpResponseHeaders>? onHeaders = null,
-        Func<string, string>? redact = null)
+        Func<string, string>? redact = null,
+        Action<HttpRequestMessage>? prepare = null)
     {
         Venue = venue;
         _connection = connection;
         _readError = readError;
         _onHeaders = onHeaders;
         _redact = redact ?? (endpoint => endpoint);
+        _prepare = prepare;
     }
 
     /// <summary>The venue name.</summary>
@@ -126,6 +130,8 @@ internal sealed class VenueHttp
             {
                 request.Content = new StringContent(json, Encoding.UTF8, "application/json");
             }
+
+            _prepare?.Invoke(request);
 
             response = await _connection.Http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
             body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);

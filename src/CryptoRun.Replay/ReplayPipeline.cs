@@ -41,13 +41,27 @@ internal sealed class ReplayPipeline(
         var weight = venue?.WeightOf(request) ?? 1;
         var rule = faults?.Match(venueName, request.Method, path, arrived);
         var query = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
-        void Log(int status) => log.Add(new ReplayRequest(arrived, venueName, request.Method, path, query, status, weight, rule?.Name));
+        var logged = 0;
+        void Log(int status)
+        {
+            if (Interlocked.Exchange(ref logged, 1) == 0)
+            {
+                log.Add(new ReplayRequest(arrived, venueName, request.Method, path, query, status, weight, rule?.Name));
+            }
+        }
+
+        // Logged as the answer starts, before the client can see any of it: whoever reads
+        // ReplayServer.Requests after an answer arrived finds its entry there.
+        context.Response.OnStarting(() =>
+        {
+            Log(context.Response.StatusCode);
+            return Task.CompletedTask;
+        });
 
         switch (rule?.Kind)
         {
             case ReplayFaultKind.Status:
                 await SendStatusAsync(context, venue, rule).ConfigureAwait(false);
-                Log(context.Response.StatusCode);
                 return;
 
             case ReplayFaultKind.Reset:
@@ -88,8 +102,10 @@ internal sealed class ReplayPipeline(
             Log(0);
             return;
         }
-
-        Log(context.Response.StatusCode);
+        finally
+        {
+            Log(context.Response.StatusCode); // an answer that never started (none so far): still one entry
+        }
     }
 
     /// <summary>The venue's limits for its own endpoints, then the endpoint.</summary>

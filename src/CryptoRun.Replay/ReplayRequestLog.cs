@@ -2,7 +2,8 @@ namespace CryptoRun.Replay;
 
 /// <summary>
 /// One request the replay venue received, as written to the request log (one JSON line each, in
-/// the order answers finished) and kept in <see cref="ReplayServer.Requests"/>.
+/// the order answers started; a request that gets no answer is logged when the replay gives up on
+/// it: at once for a timeout or reset fault) and kept in <see cref="ReplayServer.Requests"/>.
 /// </summary>
 /// <param name="Time">Arrival time on the replay clock (UTC); JSON <c>time</c>, ISO-8601 with milliseconds and <c>Z</c>.</param>
 /// <param name="Venue">The venue whose API the path is under (<c>binance</c>, <c>binance-usdm</c>, <c>kraken</c>, <c>coinbase</c>, <c>okx</c>), or null for a path under none; JSON <c>venue</c>.</param>

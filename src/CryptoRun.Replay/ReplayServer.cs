@@ -85,8 +85,9 @@ public sealed class ReplayServer : IAsyncDisposable
     public IReadOnlyDictionary<string, IReadOnlyList<Instrument>> Instruments { get; }
 
     /// <summary>
-    /// Every request received so far, in the order their answers finished (a request that times out
-    /// is logged when it arrives): a snapshot copy, the same entries the request log file holds.
+    /// Every request received so far, in the order their answers started (an entry is there before
+    /// the client sees any of its answer; a timeout or reset fault is logged when it is applied): a
+    /// snapshot copy, the same entries the request log file holds.
     /// </summary>
     public IReadOnlyList<ReplayRequest> Requests => _log.Snapshot();
 

@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
 namespace CryptoRun.Replay;
 
 /// <summary>
@@ -103,7 +107,9 @@ internal sealed class ReplayRequestLog : IDisposable
     /// <summary>The JSON line of an entry: <c>{"time":..,"venue":..,"method":..,"path":..,"query":..,"status":..,"weight":..,"fault":..}</c> and a newline.</summary>
     internal static byte[] Line(ReplayRequest entry)
     {
-        var json = Venues.ReplayHttp.Json(w =>
+        var buffer = new ArrayBufferWriter<byte>(256);
+        // Relaxed escaping: a query reads "a=1&b=2", not "a=1\u0026b=2" (quotes and control characters are still escaped).
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("time", entry.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
@@ -115,11 +121,10 @@ internal sealed class ReplayRequestLog : IDisposable
             w.WriteNumber("weight", entry.Weight);
             w.WriteString("fault", entry.Fault);
             w.WriteEndObject();
-        });
-        var line = new byte[json.Length + 1];
-        json.CopyTo(line, 0);
-        line[^1] = (byte)'\n';
-        return line;
+        }
+
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
     }
 
     public void Dispose()

@@ -330,6 +330,30 @@ public sealed class ReplayFaultTests
     }
 
     [Fact]
+    public void ReadmeFaultsExample_IsAValidFaultsFile()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "CryptoRun.slnx")))
+        {
+            folder = folder.Parent;
+        }
+
+        var readme = File.ReadAllText(Path.Combine(folder!.FullName, "README.md"));
+        var section = readme[readme.IndexOf("#### Faults file", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
+        var yaml = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+
+        var faults = ReplayFaults.Parse(yaml, "README.md");
+
+        Assert.Equal(42, faults.Seed);
+        Assert.Equal(
+            [ReplayFaultKind.Status, ReplayFaultKind.Latency, ReplayFaultKind.Timeout, ReplayFaultKind.Reset, ReplayFaultKind.Malformed, ReplayFaultKind.Status],
+            faults.Rules.Select(r => r.Kind));
+        Assert.Equal(5, faults.Rules[0].RetryAfterSeconds);
+        Assert.Equal(TimeSpan.FromSeconds(1.5), faults.Rules[1].Latency);
+    }
+
+    [Fact]
     public async Task FaultRuleBuiltInCode_Inconsistent_FailsStartUp()
     {
         var options = new ReplayOptions

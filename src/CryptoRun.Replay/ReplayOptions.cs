@@ -77,7 +77,24 @@ public sealed class ReplayOptions
     /// <value>Default null.</value>
     public string? DataRoot { get; init; }
 
-    /// <summary>The venue's clock: which candles are closed, the time in responses, rate-limit windows.</summary>
+    /// <summary>The venue's clock: which candles are closed, the time in responses, rate-limit windows, fault windows and latencies, the request log's times.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Whether each venue refuses requests over its real rate limits (Binance request weight per
+    /// minute with 429 and 418 bans, Coinbase 10/s burst 15, Kraken's decaying call counter, OKX
+    /// per-endpoint limits per 2 s). False serves everything (for benchmarks and bulk fetches);
+    /// Binance still reports its used weight in the headers.
+    /// </summary>
+    /// <value>Default true.</value>
+    public bool EnforceLimits { get; init; } = true;
+
+    /// <summary>Fault rules applied before rate limits and venue handlers (<c>--faults PATH</c>, read with <see cref="ReplayFaults.Load"/>); null for none.</summary>
+    /// <value>Default null.</value>
+    public ReplayFaults? Faults { get; init; }
+
+    /// <summary>A file to write one JSON line per request to (created or truncated at start-up); null for none. Entries are kept in <see cref="ReplayServer.Requests"/> either way.</summary>
+    /// <value>Default null.</value>
+    public string? RequestLogPath { get; init; }
 }

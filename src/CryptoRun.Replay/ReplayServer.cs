@@ -39,7 +39,10 @@ public sealed record ReplaySeriesInfo(
 /// </summary>
 /// <remarks>
 /// Market metadata, REST book snapshots and trades come from <c>ws-captures/v1</c> in the recorded
-/// data folder; candles from the files given in <see cref="ReplayOptions.Candles"/>.
+/// data folder; candles from the files given in <see cref="ReplayOptions.Candles"/>. Each request
+/// goes through the fault rules (<see cref="ReplayOptions.Faults"/>), then the venue's rate limits
+/// (<see cref="ReplayOptions.EnforceLimits"/>), then the venue, and is logged in
+/// <see cref="Requests"/> (and <see cref="ReplayOptions.RequestLogPath"/>).
 /// </remarks>
 public sealed class ReplayServer : IAsyncDisposable
 {
@@ -57,10 +60,12 @@ public sealed class ReplayServer : IAsyncDisposable
     };
 
     private readonly WebApplication _app;
+    private readonly ReplayRequestLog _log;
 
-    private ReplayServer(WebApplication app, Uri baseAddress, IReadOnlyList<IReplayVenue> venues, IReadOnlyList<ReplaySeriesInfo> series)
+    private ReplayServer(WebApplication app, ReplayRequestLog log, Uri baseAddress, IReadOnlyList<IReplayVenue> venues, IReadOnlyList<ReplaySeriesInfo> series)
     {
         _app = app;
+        _log = log;
         BaseAddress = baseAddress;
         Series = series;
         Notices = venues.SelectMany(v => v.Notices).ToList();
@@ -82,16 +87,28 @@ public sealed class ReplayServer : IAsyncDisposable
     /// <summary>The instruments each venue holds data for.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<Instrument>> Instruments { get; }
 
+    /// <summary>
+    /// Every request received so far, in the order their answers started (an entry is there before
+    /// the client sees any of its answer; a timeout or reset fault is logged when it is applied): a
+    /// snapshot copy, the same entries the request log file holds.
+    /// </summary>
+    public IReadOnlyList<ReplayRequest> Requests => _log.Snapshot();
+
+    /// <summary>The request log (tests wait on it instead of polling).</summary>
+    internal ReplayRequestLog RequestLog => _log;
+
     /// <summary>Loads the recordings and starts listening.</summary>
     /// <param name="options">What to serve and where.</param>
     /// <param name="cancellationToken">Cancels start-up.</param>
     /// <returns>The running server; dispose it to stop.</returns>
     /// <exception cref="ArgumentException">A candle source names a venue the replay does not serve, or a timeframe the venue has no interval for.</exception>
     /// <exception cref="CandleFileException">A candle file is unreadable or not aligned to its timeframe.</exception>
+    /// <exception cref="ArgumentException">A fault rule built in code is inconsistent (a rule read by <see cref="ReplayFaults.Load"/> has been checked already), or the request log cannot be created.</exception>
     /// <exception cref="IOException">The port is taken.</exception>
     public static async Task<ReplayServer> StartAsync(ReplayOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var faults = options.Faults is { Rules.Count: > 0 } rules ? new FaultInjector(rules) : null;
         var loaded = new List<ReplaySeries>();
         foreach (var source in options.Candles)
         {
@@ -126,7 +143,7 @@ public sealed class ReplayServer : IAsyncDisposable
                 }
             }
 
-            var context = new ReplayVenueContext(venue, options.TimeProvider, loaded.Where(s => s.Source.Venue == venue).ToList(), responses, frames);
+            var context = new ReplayVenueContext(venue, options.TimeProvider, loaded.Where(s => s.Source.Venue == venue).ToList(), responses, frames, options.EnforceLimits);
             venues.Add(venue switch
             {
                 "binance" => new BinanceReplay(BinanceApi.Spot, context),
@@ -148,6 +165,28 @@ public sealed class ReplayServer : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, options.Port);
         });
         var app = builder.Build();
+        ReplayRequestLog log;
+        try
+        {
+            log = new ReplayRequestLog(options.RequestLogPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new ArgumentException($"cannot create the request log '{options.RequestLogPath}': {ex.Message}", ex);
+        }
+
+        var pipeline = new ReplayPipeline(
+            venues.ToDictionary(v => v.Name, StringComparer.Ordinal),
+            faults,
+            log,
+            options.TimeProvider,
+            app.Lifetime.ApplicationStopping);
+
+        // After routing has matched (so the pipeline knows a venue's own endpoint from the 404
+        // fallback) and before any endpoint runs.
+        app.UseRouting();
+        app.Use(pipeline.InvokeAsync);
         foreach (var venue in venues)
         {
             venue.Map(app);
@@ -158,9 +197,19 @@ public sealed class ReplayServer : IAsyncDisposable
             w.WriteStartObject();
             w.WriteString("message", $"the replay venue has no endpoint {context.Request.Method} {context.Request.Path}");
             w.WriteEndObject();
-        })));
+        }))).WithMetadata(ReplayFallbackEndpoint.Instance);
 
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            log.Dispose();
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
         var series = loaded.Select(s => new ReplaySeriesInfo(
@@ -171,7 +220,7 @@ public sealed class ReplayServer : IAsyncDisposable
             s.File.Format,
             s.Rows.Count,
             s.File.Span(s.Timeframe))).ToList();
-        return new ReplayServer(app, new Uri($"http://127.0.0.1:{port}/"), venues, series);
+        return new ReplayServer(app, log, new Uri($"http://127.0.0.1:{port}/"), venues, series);
     }
 
     /// <summary>Waits until the server stops (Ctrl-C in <c>replay serve</c>) or <paramref name="cancellationToken"/> fires.</summary>
@@ -185,6 +234,7 @@ public sealed class ReplayServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _log.Dispose();
     }
 
     private static string? CaptureFolder(string? dataRoot)

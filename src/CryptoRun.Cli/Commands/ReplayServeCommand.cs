@@ -4,9 +4,11 @@ using CryptoRun.Replay;
 namespace CryptoRun.Cli.Commands;
 
 /// <summary>
-/// <c>cryptorun replay serve [--candles VENUE:BASE/QUOTE:TF=PATH ...] [--port N] [--data DIR]</c>:
-/// serves recorded real data through the venues' REST APIs on 127.0.0.1 until Ctrl-C. The first
-/// line of standard output is <c>listening on http://127.0.0.1:PORT</c>.
+/// <c>cryptorun replay serve [--candles VENUE:BASE/QUOTE:TF=PATH ...] [--port N] [--data DIR]
+/// [--faults PATH] [--request-log PATH] [--no-limits]</c>: serves recorded real data through the
+/// venues' REST APIs on 127.0.0.1 until Ctrl-C, with each venue's rate limits, optional injected
+/// faults and an optional JSON-lines request log. The first line of standard output is
+/// <c>listening on http://127.0.0.1:PORT</c>.
 /// </summary>
 internal static class ReplayServeCommand
 {
@@ -19,14 +21,46 @@ internal static class ReplayServeCommand
         };
         var port = new Option<int>("--port") { Description = "Loopback port; 0 picks a free one", DefaultValueFactory = _ => 0 };
         var data = new Option<string>("--data") { Description = $"Recorded-data folder for market metadata, books and trades (default: {RecordedData.EnvironmentVariable}, else ../shared/data from the repository root)" };
-        var command = new Command("serve", "Serve recorded real data through the venues' REST APIs on 127.0.0.1") { candles, port, data };
+        var faults = new Option<string>("--faults")
+        {
+            Description = "Inject faults from a YAML file: rules by venue, path prefix and method, each a status (with Retry-After and body), latency, timeout, reset or malformed body, applied by count, seeded probability and/or time window (schema in the README)",
+        };
+        var requestLog = new Option<string>("--request-log")
+        {
+            Description = "Write one JSON line per request to this file: time, venue, method, path, query, status, weight, fault",
+        };
+        var noLimits = new Option<bool>("--no-limits")
+        {
+            Description = "Serve every request: do not enforce the venues' rate limits (Binance weight/min with 429 and 418 bans, Coinbase 10/s burst 15, Kraken call counter, OKX per endpoint per 2 s)",
+        };
+        var command = new Command("serve", "Serve recorded real data through the venues' REST APIs on 127.0.0.1, with their rate limits, optional faults and a request log")
+        {
+            candles, port, data, faults, requestLog, noLimits,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            ReplayFaults? rules = null;
+            var faultsPath = parse.GetValue(faults);
+            if (faultsPath is not null)
+            {
+                try
+                {
+                    rules = ReplayFaults.Load(environment.FullPath(faultsPath));
+                }
+                catch (ReplayFaultsException ex)
+                {
+                    throw new UsageException($"--faults: {ex.Message}");
+                }
+            }
+
             var options = new ReplayOptions
             {
                 Port = parse.GetValue(port),
                 DataRoot = parse.GetValue(data) is { } dir ? environment.FullPath(dir) : null,
                 TimeProvider = environment.Time,
+                EnforceLimits = !parse.GetValue(noLimits),
+                Faults = rules,
+                RequestLogPath = parse.GetValue(requestLog) is { } log ? environment.FullPath(log) : null,
             };
             foreach (var spec in parse.GetValue(candles) ?? [])
             {
@@ -56,6 +90,17 @@ internal static class ReplayServeCommand
             foreach (var notice in server.Notices)
             {
                 environment.Out.WriteLine($"notice: {notice}");
+            }
+
+            environment.Out.WriteLine(options.EnforceLimits ? "rate limits: enforced (--no-limits to serve everything)" : "rate limits: off");
+            if (rules is not null)
+            {
+                environment.Out.WriteLine($"faults: {rules.Rules.Count} rules from {faultsPath} (seed {rules.Seed})");
+            }
+
+            if (options.RequestLogPath is not null)
+            {
+                environment.Out.WriteLine($"request log: {options.RequestLogPath}");
             }
 
             await environment.Out.FlushAsync(cancellationToken);

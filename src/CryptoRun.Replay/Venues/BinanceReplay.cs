@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CryptoRun.Domain;
+using CryptoRun.Replay.Limits;
 using CryptoRun.Replay.Recordings;
 using CryptoRun.Venues.Binance;
 using Microsoft.AspNetCore.Builder;
@@ -16,7 +17,9 @@ namespace CryptoRun.Replay.Venues;
 /// ascending; <c>startTime</c>/<c>endTime</c> inclusive on open time), <c>depth</c> (the recorded
 /// REST snapshots), <c>aggTrades</c> (recorded <c>@aggTrade</c> frames), <c>time</c>, <c>ping</c>;
 /// errors as <c>{"code": -1121, "msg": "Invalid symbol."}</c> with HTTP 400; the used weight of the
-/// current minute in <c>X-MBX-USED-WEIGHT-1M</c>.
+/// current minute in <c>X-MBX-USED-WEIGHT-1M</c> and <c>X-MBX-USED-WEIGHT</c> on every answer, with the
+/// recorded <c>REQUEST_WEIGHT</c> limit enforced per UTC minute (429, then 418 bans; see
+/// <see cref="BinanceWeightLimiter"/>).
 /// </summary>
 internal sealed class BinanceReplay : IReplayVenue
 {
@@ -28,6 +31,9 @@ internal sealed class BinanceReplay : IReplayVenue
     private static readonly string[] SpotAggTradeFields = ["a", "p", "q", "f", "l", "T", "m", "M"];
     private static readonly string[] FuturesAggTradeFields = ["a", "p", "q", "f", "l", "T", "m"];
 
+    /// <summary>Where an admitted request's used weight waits for its answer's headers.</summary>
+    private static readonly object UsedWeightKey = new();
+
     private readonly BinanceApi _api;
     private readonly ReplayVenueContext _context;
     private readonly bool _futures;
@@ -38,9 +44,7 @@ internal sealed class BinanceReplay : IReplayVenue
     private readonly List<string> _notices = [];
     private readonly List<Instrument> _instruments = [];
     private readonly string _rateLimits = "[]";
-    private readonly Lock _weightLock = new();
-    private long _weightMinute;
-    private int _weightUsed;
+    private readonly BinanceWeightLimiter _limiter;
 
     internal BinanceReplay(BinanceApi api, ReplayVenueContext context)
     {
@@ -64,6 +68,8 @@ internal sealed class BinanceReplay : IReplayVenue
                 _rateLimits = limits.GetRawText();
             }
         }
+
+        _limiter = new BinanceWeightLimiter(WeightLimit(_rateLimits, _futures), context.EnforceLimits);
 
         foreach (var response in context.Responses.Where(r => r.Url.Contains("/depth?", StringComparison.Ordinal)))
         {
@@ -147,8 +153,8 @@ internal sealed class BinanceReplay : IReplayVenue
     public void Map(IEndpointRouteBuilder routes)
     {
         var prefix = _api.PathPrefix;
-        routes.MapGet($"{prefix}/ping", context => Reply(context, 1, ReplayHttp.Json(w => { w.WriteStartObject(); w.WriteEndObject(); })));
-        routes.MapGet($"{prefix}/time", context => Reply(context, 1, ReplayHttp.Json(w =>
+        routes.MapGet($"{prefix}/ping", context => Reply(context, ReplayHttp.Json(w => { w.WriteStartObject(); w.WriteEndObject(); })));
+        routes.MapGet($"{prefix}/time", context => Reply(context, ReplayHttp.Json(w =>
         {
             w.WriteStartObject();
             w.WriteNumber("serverTime", _context.NowMs);
@@ -160,8 +166,75 @@ internal sealed class BinanceReplay : IReplayVenue
         routes.MapGet($"{prefix}/aggTrades", AggTrades);
     }
 
+    /// <summary>
+    /// The request's weight: <c>exchangeInfo</c> 20 spot / 1 USD-M; <c>klines</c> 2 spot, USD-M by
+    /// <c>limit</c> (1/2/5/10; 5 without one); <c>depth</c> by <c>limit</c>; <c>aggTrades</c> 4 spot /
+    /// 20 USD-M; <c>ping</c>, <c>time</c> and anything else 1. Weights come from <see cref="BinanceApi"/>.
+    /// </summary>
+    public int WeightOf(HttpRequest request)
+    {
+        var path = request.Path.Value ?? "";
+        var endpoint = path.StartsWith(_api.PathPrefix + "/", StringComparison.Ordinal) ? path[(_api.PathPrefix.Length + 1)..] : "";
+        var limitText = request.Query["limit"].ToString();
+        limitText = limitText.Length == 0 ? null : limitText;
+        switch (endpoint)
+        {
+            case "exchangeInfo":
+                return _api.ExchangeInfoWeight;
+            case "aggTrades":
+                return _api.AggTradesWeight;
+            case "klines" when !_futures:
+                return 2;
+            case "klines":
+                // measured: no limit costs as much as limit=1000
+                return limitText is null ? 5 : _api.KlineWeight(int.TryParse(limitText, out var l) ? l : 500);
+            case "depth":
+                if (!ReplayHttp.TryLong(limitText, out var limitValue))
+                {
+                    return 1;
+                }
+
+                return _api.DepthWeight((int)Math.Clamp(limitValue ?? (_futures ? 500 : 100), 0, int.MaxValue));
+            default:
+                return 1;
+        }
+    }
+
+    public async ValueTask<bool> AdmitAsync(HttpContext context, int weight)
+    {
+        var admission = _limiter.Admit(weight, _context.NowMs);
+        if (admission.Verdict == BinanceVerdict.Served)
+        {
+            context.Items[UsedWeightKey] = admission.UsedWeight;
+            return true;
+        }
+
+        var (status, body) = admission.Verdict == BinanceVerdict.RateLimited ? (429, TooMuchWeight()) : (418, Banned(admission.BannedUntilMs));
+        await Send(context, status, body, admission.UsedWeight, ("Retry-After", admission.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>
+    /// A status fault in Binance's shape: 429 and 418 with the -1003 messages (a 418 bans until
+    /// now + Retry-After, else 2 minutes), 5xx as -1001 "Internal error; unable to process your
+    /// request. Please try again.", anything else as -1000 "An unknown error occurred while
+    /// processing the request." (codes from Binance's errors.md). It counts no weight.
+    /// </summary>
+    public Task SendErrorAsync(HttpContext context, int status, int? retryAfterSeconds)
+    {
+        var now = _context.NowMs;
+        var body = status switch
+        {
+            429 => TooMuchWeight(),
+            418 => Banned(now + (retryAfterSeconds is { } seconds ? seconds * 1000L : BinanceWeightLimiter.BanLengthMs(1))),
+            >= 500 => Code(-1001, "Internal error; unable to process your request. Please try again."),
+            _ => Code(-1000, "An unknown error occurred while processing the request."),
+        };
+        return Send(context, status, body, _limiter.UsedAt(now), ReplayHttp.RetryAfter(retryAfterSeconds));
+    }
+
     private Task ExchangeInfo(HttpContext context)
-        => Reply(context, _api.ExchangeInfoWeight, ReplayHttp.Json(w =>
+        => Reply(context, ReplayHttp.Json(w =>
         {
             w.WriteStartObject();
             w.WriteString("timezone", "UTC");
@@ -192,37 +265,31 @@ internal sealed class BinanceReplay : IReplayVenue
         var symbol = context.Query("symbol");
         var interval = context.Query("interval");
         var limitText = context.Query("limit");
-        var weight = _futures ? _api.KlineWeight(limitText is null ? 500 : int.TryParse(limitText, out var l) ? l : 500) : 2;
-        if (limitText is null && _futures)
-        {
-            weight = 5; // measured: no limit costs as much as limit=1000
-        }
-
         if (symbol is null)
         {
-            return Error(context, weight, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+            return Error(context, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
         }
 
         if (interval is null)
         {
-            return Error(context, weight, -1102, "Mandatory parameter 'interval' was not sent, was empty/null, or malformed.");
+            return Error(context, -1102, "Mandatory parameter 'interval' was not sent, was empty/null, or malformed.");
         }
 
         if (!_symbolEntries.ContainsKey(symbol.ToUpperInvariant()))
         {
-            return Error(context, weight, -1121, "Invalid symbol.");
+            return Error(context, -1121, "Invalid symbol.");
         }
 
         if (!(_futures ? FuturesIntervals : SpotIntervals).Contains(interval))
         {
-            return Error(context, weight, -1120, "Invalid interval.");
+            return Error(context, -1120, "Invalid interval.");
         }
 
         foreach (var name in KlineNumbers)
         {
             if (!ReplayHttp.TryLong(context.Query(name), out _))
             {
-                return Error(context, weight, -1100, $"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'.");
+                return Error(context, -1100, $"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'.");
             }
         }
 
@@ -232,7 +299,7 @@ internal sealed class BinanceReplay : IReplayVenue
         var limit = (int)Math.Min(limitValue ?? 500, int.MaxValue);
         if (limit < 1 || (_futures && limit > _api.MaxKlinesPerRequest))
         {
-            return Error(context, weight, -1130, "Data sent for parameter 'limit' is not valid.");
+            return Error(context, -1130, "Data sent for parameter 'limit' is not valid.");
         }
 
         limit = Math.Min(limit, _api.MaxKlinesPerRequest); // spot caps silently
@@ -254,7 +321,7 @@ internal sealed class BinanceReplay : IReplayVenue
         }
 
         var step = series?.Timeframe.Milliseconds ?? 0;
-        return Reply(context, weight, ReplayHttp.Json(w =>
+        return Reply(context, ReplayHttp.Json(w =>
         {
             w.WriteStartArray();
             foreach (var row in rows)
@@ -286,28 +353,27 @@ internal sealed class BinanceReplay : IReplayVenue
         var limitText = context.Query("limit");
         if (!ReplayHttp.TryLong(limitText, out var limitValue))
         {
-            return Error(context, 1, -1100, "Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'.");
+            return Error(context, -1100, "Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'.");
         }
 
         var limit = (int)Math.Clamp(limitValue ?? (_futures ? 500 : 100), 0, int.MaxValue);
-        var weight = _api.DepthWeight(limit);
         if (symbol is null)
         {
-            return Error(context, weight, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+            return Error(context, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
         }
 
         if (!_symbolEntries.ContainsKey(symbol))
         {
-            return Error(context, weight, -1121, "Invalid symbol.");
+            return Error(context, -1121, "Invalid symbol.");
         }
 
         if (_api.DepthLimits is { } allowed && !allowed.Contains(limit))
         {
-            return Error(context, weight, -4021, $"{limit} is not valid depth limit");
+            return Error(context, -4021, $"{limit} is not valid depth limit");
         }
 
         limit = Math.Clamp(limit, 1, _api.MaxDepth);
-        return Reply(context, weight, ReplayHttp.Json(w =>
+        return Reply(context, ReplayHttp.Json(w =>
         {
             w.WriteStartObject();
             if (_depth.TryGetValue(symbol, out var recorded))
@@ -349,22 +415,21 @@ internal sealed class BinanceReplay : IReplayVenue
     private Task AggTrades(HttpContext context)
     {
         var symbol = context.Query("symbol")?.ToUpperInvariant();
-        var weight = _api.AggTradesWeight;
         if (symbol is null)
         {
-            return Error(context, weight, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+            return Error(context, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
         }
 
         if (!_symbolEntries.ContainsKey(symbol))
         {
-            return Error(context, weight, -1121, "Invalid symbol.");
+            return Error(context, -1121, "Invalid symbol.");
         }
 
         foreach (var name in AggTradeNumbers)
         {
             if (!ReplayHttp.TryLong(context.Query(name), out _))
             {
-                return Error(context, weight, -1100, $"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'.");
+                return Error(context, -1100, $"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'.");
             }
         }
 
@@ -379,7 +444,7 @@ internal sealed class BinanceReplay : IReplayVenue
             && (startTime is null || t.GetProperty("T").GetInt64() >= startTime)
             && (endTime is null || t.GetProperty("T").GetInt64() <= endTime));
         var selected = fromId is null && startTime is null ? trades.TakeLast(limit) : trades.Take(limit);
-        return Reply(context, weight, ReplayHttp.Json(w =>
+        return Reply(context, ReplayHttp.Json(w =>
         {
             w.WriteStartArray();
             foreach (var trade in selected)
@@ -439,33 +504,48 @@ internal sealed class BinanceReplay : IReplayVenue
         return (symbol, Encoding.UTF8.GetString(entry));
     }
 
-    private Task Error(HttpContext context, int weight, int code, string message)
-        => Reply(context, weight, ReplayHttp.Json(w =>
-        {
-            w.WriteStartObject();
-            w.WriteNumber("code", code);
-            w.WriteString("msg", message);
-            w.WriteEndObject();
-        }), 400);
-
-    private Task Reply(HttpContext context, int weight, byte[] body, int status = 200)
+    /// <summary>The REQUEST_WEIGHT per 1 MINUTE of the recorded <c>exchangeInfo.rateLimits</c>; without a recording 6000 spot (the current docs) and 2400 USD-M.</summary>
+    private static int WeightLimit(string rateLimits, bool futures)
     {
-        int used;
-        lock (_weightLock)
+        using var document = JsonDocument.Parse(rateLimits);
+        foreach (var limit in document.RootElement.EnumerateArray())
         {
-            var minute = _context.NowMs / 60_000;
-            if (minute != _weightMinute)
+            if (limit.TryGetProperty("rateLimitType", out var type) && type.ValueEquals("REQUEST_WEIGHT")
+                && limit.TryGetProperty("interval", out var interval) && interval.ValueEquals("MINUTE")
+                && limit.TryGetProperty("intervalNum", out var count) && count.ValueKind == JsonValueKind.Number && count.GetInt32() == 1
+                && limit.TryGetProperty("limit", out var value) && value.ValueKind == JsonValueKind.Number)
             {
-                _weightMinute = minute;
-                _weightUsed = 0;
+                return value.GetInt32();
             }
-
-            _weightUsed += weight;
-            used = _weightUsed;
         }
 
+        return futures ? 2400 : 6000;
+    }
+
+    private static byte[] Code(int code, string message) => ReplayHttp.Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteNumber("code", code);
+        w.WriteString("msg", message);
+        w.WriteEndObject();
+    });
+
+    private byte[] TooMuchWeight()
+        => Code(-1003, $"Too much request weight used; current limit is {_limiter.Limit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.");
+
+    private static byte[] Banned(long untilMs)
+        => Code(-1003, $"Way too much request weight used; IP banned until {untilMs.ToString(CultureInfo.InvariantCulture)}. Please use WebSocket Streams for live updates to avoid bans.");
+
+    private Task Error(HttpContext context, int code, string message) => Reply(context, Code(code, message), 400);
+
+    /// <summary>Sends an answer of an admitted request with the used weight its admission left.</summary>
+    private Task Reply(HttpContext context, byte[] body, int status = 200)
+        => Send(context, status, body, context.Items[UsedWeightKey] is int used ? used : _limiter.UsedAt(_context.NowMs));
+
+    private static Task Send(HttpContext context, int status, byte[] body, int used, params (string Name, string Value)[] extra)
+    {
         var text = used.ToString(CultureInfo.InvariantCulture);
-        return ReplayHttp.Send(context, status, body, ("X-MBX-USED-WEIGHT-1M", text), ("X-MBX-USED-WEIGHT", text));
+        return ReplayHttp.Send(context, status, body, [("X-MBX-USED-WEIGHT-1M", text), ("X-MBX-USED-WEIGHT", text), .. extra]);
     }
 
     private static string? QueryValue(string url, string name)

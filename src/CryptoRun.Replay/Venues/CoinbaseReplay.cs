@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CryptoRun.Domain;
+using CryptoRun.Replay.Limits;
 using CryptoRun.Replay.Recordings;
 using CryptoRun.Venues.Coinbase;
 using Microsoft.AspNetCore.Builder;
@@ -17,8 +18,17 @@ namespace CryptoRun.Replay.Venues;
 /// <c>[time, low, high, open, close, volume]</c> as JSON numbers), <c>/products/{id}/trades</c>
 /// (recorded <c>match</c> frames, newest first, <c>CB-BEFORE</c>/<c>CB-AFTER</c> cursors),
 /// <c>/products/{id}/book</c> (the recorded <c>snapshot</c> frame: price and size per level; the
-/// feed recorded no order counts) and <c>/time</c>; errors as <c>{"message": "..."}</c>.
+/// feed recorded no order counts) and <c>/time</c>; errors as <c>{"message": "..."}</c>. Public
+/// rate limit: 10 requests a second with bursts up to 15 (a lazy-fill <see cref="TokenBucket"/> on
+/// the replay clock); over it, HTTP 429 <c>{"message":"Public rate limit exceeded"}</c> with no
+/// rate-limit headers.
 /// </summary>
+/// <remarks>
+/// Limits: "Public Endpoints: Requests per second per IP: 10; Requests per second per IP in bursts:
+/// Up to 15 ... When a REST API rate limit is exceeded, a status of 429 Too Many Requests is
+/// returned" (docs.cdp.coinbase.com/exchange/rest-api/rate-limits). The 429 body is not in the
+/// docs; <c>Public rate limit exceeded</c> is what client libraries' recorded fixtures show.
+/// </remarks>
 internal sealed class CoinbaseReplay : IReplayVenue
 {
     private static readonly HashSet<long> Granularities = [60, 300, 900, 3600, 21600, 86400];
@@ -31,6 +41,7 @@ internal sealed class CoinbaseReplay : IReplayVenue
     private readonly Dictionary<string, JsonElement> _books = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<JsonElement>> _trades = new(StringComparer.Ordinal);
     private readonly List<Instrument> _instruments = [];
+    private readonly TokenBucket _bucket = new(perSecond: 10, burst: 15);
 
     internal CoinbaseReplay(ReplayVenueContext context)
     {
@@ -119,6 +130,26 @@ internal sealed class CoinbaseReplay : IReplayVenue
     public IReadOnlyList<Instrument> Instruments => _instruments;
 
     public IReadOnlyList<string> Notices => [];
+
+    public async ValueTask<bool> AdmitAsync(HttpContext context, int weight)
+    {
+        if (!_context.EnforceLimits || _bucket.TryTake(_context.NowMs))
+        {
+            return true;
+        }
+
+        await Message(context, 429, "Public rate limit exceeded").ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>A status fault as <c>{"message": ...}</c>: 429 "Public rate limit exceeded", 404 "NotFound", else the reason phrase.</summary>
+    public Task SendErrorAsync(HttpContext context, int status, int? retryAfterSeconds)
+        => Message(context, status, status switch
+        {
+            429 => "Public rate limit exceeded",
+            404 => "NotFound",
+            _ => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status),
+        }, ReplayHttp.RetryAfter(retryAfterSeconds));
 
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -327,11 +358,11 @@ internal sealed class CoinbaseReplay : IReplayVenue
 
     private static Task NotFound(HttpContext context) => Message(context, 404, "NotFound");
 
-    private static Task Message(HttpContext context, int status, string message)
+    private static Task Message(HttpContext context, int status, string message, params (string Name, string Value)[] headers)
         => ReplayHttp.Send(context, status, ReplayHttp.Json(w =>
         {
             w.WriteStartObject();
             w.WriteString("message", message);
             w.WriteEndObject();
-        }));
+        }), headers);
 }

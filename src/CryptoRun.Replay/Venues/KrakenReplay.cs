@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CryptoRun.CandleFiles;
 using CryptoRun.Domain;
+using CryptoRun.Replay.Limits;
 using CryptoRun.Replay.Recordings;
 using CryptoRun.Venues.Kraken;
 using Microsoft.AspNetCore.Builder;
@@ -17,7 +18,20 @@ namespace CryptoRun.Replay.Venues;
 /// inside the recording; <c>last</c> is the last committed open time), <c>/0/public/Trades</c>
 /// (recorded <c>trade</c> frames), <c>/0/public/Depth</c> (the recorded <c>book-1000</c> snapshot),
 /// <c>/0/public/Time</c>; errors as HTTP 200 with <c>{"error": ["EQuery:Unknown asset pair"]}</c>.
+/// Public rate limit: a call counter per currency pair for <c>OHLC</c> and <c>Trades</c> and one for
+/// all other public calls, each +1 per call, decaying 1 a second, at most 15 (a
+/// <see cref="DecayingCounter"/>); a call over it gets HTTP 200 <c>{"error":["EAPI:Rate limit exceeded"]}</c>.
 /// </summary>
+/// <remarks>
+/// Kraken: "The Spot public endpoints are rate limited by IP address and currency pair for calls to
+/// Trades and OHLC, and by IP address only for calls to all other public endpoints. Calling the
+/// public endpoints at a frequency of 1 per second (or less) would remain within the rate limits"
+/// (support.kraken.com/articles/206548367-what-are-the-api-rate-limits); the counter model, its
+/// maximum 15 (the Starter tier's) and <c>EAPI:Rate limit exceeded</c> are from
+/// docs.kraken.com/api/docs/guides/spot-rest-ratelimits. Kraken publishes no burst for public
+/// calls; 15 is the replay's choice. Errors come with HTTP 200 ("HTTP status codes are generally not
+/// used by the API to indicate request success or failure").
+/// </remarks>
 internal sealed class KrakenReplay : IReplayVenue
 {
     private static readonly HashSet<long> Intervals = [1, 5, 15, 30, 60, 240, 1440, 10080, 21600];
@@ -32,6 +46,7 @@ internal sealed class KrakenReplay : IReplayVenue
     private readonly Dictionary<string, List<JsonElement>> _trades = new(StringComparer.Ordinal);
     private readonly List<Instrument> _instruments = [];
     private readonly List<string> _notices = [];
+    private readonly DecayingCounter _counters = new(maximum: 15, decayPerSecond: 1);
 
     internal KrakenReplay(ReplayVenueContext context)
     {
@@ -122,6 +137,36 @@ internal sealed class KrakenReplay : IReplayVenue
     public IReadOnlyList<Instrument> Instruments => _instruments;
 
     public IReadOnlyList<string> Notices => _notices;
+
+    public async ValueTask<bool> AdmitAsync(HttpContext context, int weight)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var key = path is "/0/public/OHLC" or "/0/public/Trades"
+            ? "pair:" + (Resolve(context) ?? context.Query("pair") ?? "")
+            : "ip";
+        if (!_context.EnforceLimits || _counters.TryAdd(key, _context.NowMs))
+        {
+            return true;
+        }
+
+        await Error(context, "EAPI:Rate limit exceeded").ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>
+    /// A status fault in Kraken's envelope: 429 <c>EAPI:Rate limit exceeded</c>, 503
+    /// <c>EService:Unavailable</c>, 200 <c>EService:Busy</c>, other 5xx <c>EGeneral:Internal error</c>,
+    /// other 4xx <c>EGeneral:Invalid arguments</c>.
+    /// </summary>
+    public Task SendErrorAsync(HttpContext context, int status, int? retryAfterSeconds)
+        => Error(context, status switch
+        {
+            429 => "EAPI:Rate limit exceeded",
+            503 => "EService:Unavailable",
+            200 => "EService:Busy",
+            >= 500 => "EGeneral:Internal error",
+            _ => "EGeneral:Invalid arguments",
+        }, status, ReplayHttp.RetryAfter(retryAfterSeconds));
 
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -370,13 +415,13 @@ internal sealed class KrakenReplay : IReplayVenue
             w.WriteEndObject();
         }));
 
-    private static Task Error(HttpContext context, string error)
-        => ReplayHttp.Send(context, 200, ReplayHttp.Json(w =>
+    private static Task Error(HttpContext context, string error, int status = 200, params (string Name, string Value)[] headers)
+        => ReplayHttp.Send(context, status, ReplayHttp.Json(w =>
         {
             w.WriteStartObject();
             w.WriteStartArray("error");
             w.WriteStringValue(error);
             w.WriteEndArray();
             w.WriteEndObject();
-        }));
+        }), headers);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CryptoRun.Domain;
+using CryptoRun.Replay.Limits;
 using CryptoRun.Replay.Recordings;
 using CryptoRun.Venues.Okx;
 using Microsoft.AspNetCore.Builder;
@@ -17,7 +18,18 @@ namespace CryptoRun.Replay.Venues;
 /// <c>/api/v5/market/trades</c> (recorded <c>trades</c> frames), <c>/api/v5/market/books</c> (the
 /// recorded <c>books</c> snapshot), <c>/api/v5/public/time</c>; errors as
 /// <c>{"code": "51001", "msg": "...", "data": []}</c>, an unknown instrument with HTTP 200.
+/// Public rate limits per endpoint and 2 s window (a <see cref="WindowCounter"/>): <c>public/time</c>
+/// 10, <c>public/instruments</c> 20 per <c>instType</c>, <c>market/candles</c> 40,
+/// <c>market/history-candles</c> 20, <c>market/trades</c> 100, <c>market/books</c> 40; over it, HTTP
+/// 429 <c>{"code":"50011","msg":"Rate limit reached. Please refer to API documentation and throttle
+/// requests accordingly.","data":[]}</c>.
 /// </summary>
+/// <remarks>
+/// Limits from each endpoint's "Rate Limit: N requests per 2 seconds" in okx.com/docs-v5/en
+/// ("Rate limit rule: IP", instruments "IP + Instrument Type"); <c>public/time</c> 10 per 2 s as
+/// quoted by hummingbot's OKX constants. Code 50011 is listed with HTTP 429 (and with 200) in the
+/// REST error-code table (#error-code-rest-api-public).
+/// </remarks>
 internal sealed class OkxReplay : IReplayVenue
 {
     private static readonly HashSet<string> Bars =
@@ -28,6 +40,17 @@ internal sealed class OkxReplay : IReplayVenue
 
     private static readonly string[] BookSides = ["asks", "bids"];
 
+    /// <summary>Requests per 2 s window, per endpoint (instruments also per <c>instType</c>).</summary>
+    private static readonly Dictionary<string, int> EndpointLimits = new(StringComparer.Ordinal)
+    {
+        ["/api/v5/public/time"] = 10,
+        ["/api/v5/public/instruments"] = 20,
+        ["/api/v5/market/candles"] = 40,
+        ["/api/v5/market/history-candles"] = 20,
+        ["/api/v5/market/trades"] = 100,
+        ["/api/v5/market/books"] = 40,
+    };
+
     private readonly ReplayVenueContext _context;
     private readonly Dictionary<string, (string Type, string Entry)> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<(string InstId, string Bar), ReplaySeries> _series = [];
@@ -35,6 +58,7 @@ internal sealed class OkxReplay : IReplayVenue
     private readonly Dictionary<string, List<JsonElement>> _trades = new(StringComparer.Ordinal);
     private readonly List<Instrument> _instruments = [];
     private readonly List<string> _notices = [];
+    private readonly WindowCounter _windows = new(windowMs: 2000);
 
     internal OkxReplay(ReplayVenueContext context)
     {
@@ -138,6 +162,34 @@ internal sealed class OkxReplay : IReplayVenue
     public IReadOnlyList<Instrument> Instruments => _instruments;
 
     public IReadOnlyList<string> Notices => _notices;
+
+    public async ValueTask<bool> AdmitAsync(HttpContext context, int weight)
+    {
+        var path = context.Request.Path.Value ?? "";
+        var key = path == "/api/v5/public/instruments" ? path + "?instType=" + context.Query("instType") : path;
+        if (!_context.EnforceLimits || !EndpointLimits.TryGetValue(path, out var limit) || _windows.TryAdd(key, limit, _context.NowMs))
+        {
+            return true;
+        }
+
+        await Error(context, 429, "50011", "Rate limit reached. Please refer to API documentation and throttle requests accordingly.").ConfigureAwait(false);
+        return false;
+    }
+
+    /// <summary>
+    /// A status fault in OKX's envelope: 429 code 50011 (as for the rate limit), 503 50001 "Service
+    /// temporarily unavailable. Please try again later.", anything else 50026 "System error. Try again later.".
+    /// </summary>
+    public Task SendErrorAsync(HttpContext context, int status, int? retryAfterSeconds)
+    {
+        var (code, message) = status switch
+        {
+            429 => ("50011", "Rate limit reached. Please refer to API documentation and throttle requests accordingly."),
+            503 => ("50001", "Service temporarily unavailable. Please try again later."),
+            _ => ("50026", "System error. Try again later."),
+        };
+        return Error(context, status, code, message, ReplayHttp.RetryAfter(retryAfterSeconds));
+    }
 
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -337,7 +389,7 @@ internal sealed class OkxReplay : IReplayVenue
             w.WriteEndObject();
         }));
 
-    private static Task Error(HttpContext context, int status, string code, string message)
+    private static Task Error(HttpContext context, int status, string code, string message, params (string Name, string Value)[] headers)
         => ReplayHttp.Send(context, status, ReplayHttp.Json(w =>
         {
             w.WriteStartObject();
@@ -346,5 +398,5 @@ internal sealed class OkxReplay : IReplayVenue
             w.WriteStartArray("data");
             w.WriteEndArray();
             w.WriteEndObject();
-        }));
+        }), headers);
 }

@@ -14,12 +14,14 @@ namespace CryptoRun.Replay.Venues;
 /// <param name="Series">Candle series to serve.</param>
 /// <param name="Responses">Recorded HTTP responses of the venue (market metadata, REST book snapshots).</param>
 /// <param name="Frames">Recorded WebSocket frames of the venue (trades, book snapshots).</param>
+/// <param name="EnforceLimits">Whether the venue refuses requests over its rate limits (<see cref="ReplayOptions.EnforceLimits"/>).</param>
 internal sealed record ReplayVenueContext(
     string Name,
     TimeProvider Time,
     IReadOnlyList<ReplaySeries> Series,
     IReadOnlyList<RecordedResponse> Responses,
-    IReadOnlyList<RecordedFrame> Frames)
+    IReadOnlyList<RecordedFrame> Frames,
+    bool EnforceLimits = true)
 {
     /// <summary>The venue's current time, epoch milliseconds.</summary>
     internal long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -39,6 +41,21 @@ internal interface IReplayVenue
 
     /// <summary>Maps the venue's routes.</summary>
     void Map(IEndpointRouteBuilder routes);
+
+    /// <summary>The request's weight against the venue's limit: Binance's endpoint weight, 1 for the other venues.</summary>
+    int WeightOf(HttpRequest request) => 1;
+
+    /// <summary>
+    /// Applies the venue's rate limits to a request for one of its endpoints. When refused, the
+    /// venue's refusal (status, headers, body) has been written and false is returned.
+    /// </summary>
+    ValueTask<bool> AdmitAsync(HttpContext context, int weight);
+
+    /// <summary>Answers with <paramref name="status"/> and a body in the venue's own error shape (a status fault without a body of its own).</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="status">The HTTP status.</param>
+    /// <param name="retryAfterSeconds">The <c>Retry-After</c> header to send, or null for none.</param>
+    Task SendErrorAsync(HttpContext context, int status, int? retryAfterSeconds);
 }
 
 /// <summary>Writing venue JSON and HTTP answers.</summary>
@@ -69,6 +86,10 @@ internal static class ReplayHttp
         context.Response.ContentLength = body.Length;
         return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
+
+    /// <summary>A <c>Retry-After</c> header (whole seconds), or none.</summary>
+    internal static (string Name, string Value)[] RetryAfter(int? seconds)
+        => seconds is { } s ? [("Retry-After", s.ToString(CultureInfo.InvariantCulture))] : [];
 
     /// <summary>Writes a decimal as a JSON string with its exact digits.</summary>
     internal static void Text(this Utf8JsonWriter writer, decimal value) => writer.WriteStringValue(value.ToString(CultureInfo.InvariantCulture));

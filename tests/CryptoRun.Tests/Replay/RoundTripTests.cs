@@ -12,9 +12,10 @@ namespace CryptoRun.Tests.Replay;
 /// <summary>
 /// Every candle of each recording, served by the replay venue in a venue's real format and fetched
 /// back through that venue's real connector over loopback, equals the recording value for value in
-/// every field the venue's format carries.
+/// every field the venue's format carries. The venue's rate limits are off: these fetch whole
+/// recordings at one instant of the manual clock (up to 149 pages), and check the data, not pacing.
 /// </summary>
-public sealed class RoundTripTests(ReplayFixture replay) : IClassFixture<ReplayFixture>
+public sealed class RoundTripTests(ReplayFixtureWithoutLimits replay) : IClassFixture<ReplayFixtureWithoutLimits>
 {
     private static readonly Lazy<CandleFile> AvaxFile = new(() => CandleFileReader.Read(TestData.AvaxMonth));
     private static readonly Lazy<CandleFile> CoinbaseMinuteFile = new(() => CandleFileReader.Read(TestData.CoinbaseMinute));

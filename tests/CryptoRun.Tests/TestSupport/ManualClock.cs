@@ -5,6 +5,7 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 {
     private readonly Lock _lock = new();
     private readonly List<ManualTimer> _timers = [];
+    private readonly List<(int Count, TaskCompletionSource Done)> _pendingWaiters = [];
     private DateTimeOffset _now = start;
     private long _ticks;
 
@@ -43,6 +44,38 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Completes once at least <paramref name="count"/> timers are waiting to fire (code under test
+    /// has started a delay on this clock): a test can then advance past it knowing the delay began,
+    /// without polling or sleeping.
+    /// </summary>
+    public Task WhenTimersPendingAsync(int count = 1)
+    {
+        lock (_lock)
+        {
+            if (PendingLocked() >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pendingWaiters.Add((count, done));
+            return done.Task;
+        }
+    }
+
+    private int PendingLocked() => _timers.Count(t => t.DueAt != DateTimeOffset.MaxValue);
+
+    private void SignalPendingLocked()
+    {
+        var pending = PendingLocked();
+        foreach (var waiter in _pendingWaiters.Where(w => pending >= w.Count).ToList())
+        {
+            _pendingWaiters.Remove(waiter);
+            waiter.Done.TrySetResult();
+        }
+    }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ManualTimer(this, callback, state);
@@ -66,6 +99,8 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
                 {
                     clock._timers.Add(this);
                 }
+
+                clock.SignalPendingLocked();
             }
 
             return true;

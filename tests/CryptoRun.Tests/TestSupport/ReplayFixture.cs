@@ -6,10 +6,20 @@ namespace CryptoRun.Tests.TestSupport;
 /// <summary>
 /// One replay venue for a test class: the AVAX/USDT July 2026 month and the Coinbase BTC/USD 1m
 /// recording served through every venue, the Coinbase 1h recording as Coinbase, plus the recorded
-/// metadata, books and trades. Its clock stands at 2026-09-01, after every recording.
+/// metadata, books and trades. Its clock stands at 2026-09-01, after every recording. The venues'
+/// rate limits are on, as in <c>replay serve</c>.
 /// </summary>
-public sealed class ReplayFixture : IAsyncLifetime
+public class ReplayFixture : IAsyncLifetime
 {
+    private readonly bool _enforceLimits;
+
+    public ReplayFixture()
+        : this(enforceLimits: true)
+    {
+    }
+
+    protected ReplayFixture(bool enforceLimits) => _enforceLimits = enforceLimits;
+
     /// <summary>The clock of the replay venue and of connectors made by tests: after every recording ends.</summary>
     public static readonly DateTimeOffset Now = new(2026, 9, 1, 0, 0, 0, TimeSpan.Zero);
 
@@ -34,7 +44,7 @@ public sealed class ReplayFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var options = new ReplayOptions { TimeProvider = Clock, DataRoot = TestData.Root };
+        var options = new ReplayOptions { TimeProvider = Clock, DataRoot = TestData.Root, EnforceLimits = _enforceLimits };
         foreach (var (venue, instrument) in Avax)
         {
             options.Candles.Add(new ReplayCandleSource(venue, instrument, Timeframe.M1, TestData.AvaxMonth));
@@ -54,5 +64,17 @@ public sealed class ReplayFixture : IAsyncLifetime
     {
         Http.Dispose();
         await Server.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The same replay venue with the rate limits off: for tests that fetch whole recordings in one
+/// instant of the manual clock (149 Coinbase or OKX pages) to check the data, not the pacing.
+/// </summary>
+public sealed class ReplayFixtureWithoutLimits : ReplayFixture
+{
+    public ReplayFixtureWithoutLimits()
+        : base(enforceLimits: false)
+    {
     }
 }

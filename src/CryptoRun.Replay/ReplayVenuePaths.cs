@@ -11,21 +11,18 @@ internal static class ReplayVenuePaths
         ["kraken"] = ["/0/public"],
         ["coinbase"] = ["/products", "/time"],
         ["okx"] = ["/api/v5"],
+        ["hyperliquid"] = ["/info"],
+        ["coingecko"] = ["/api/v3/global", "/api/v3/simple", "/api/v3/coins"],
+        ["coinpaprika"] = ["/v1"],
     };
 
-    /// <summary>The venue whose API a request path is under, or null.</summary>
+    /// <summary>The venue whose API a request path is under, or null; the longest matching prefix wins (CoinGecko's <c>/api/v3/global</c> within Binance's <c>/api/v3</c>).</summary>
     internal static string? VenueOf(string path)
-    {
-        foreach (var (venue, prefixes) in Prefixes)
-        {
-            if (prefixes.Any(p => Under(path, p)))
-            {
-                return venue;
-            }
-        }
-
-        return null;
-    }
+        => Prefixes
+            .SelectMany(v => v.Value.Where(p => Under(path, p)).Select(p => (Venue: v.Key, Prefix: p)))
+            .OrderByDescending(m => m.Prefix.Length)
+            .Select(m => m.Venue)
+            .FirstOrDefault();
 
     /// <summary>Whether a rule's path prefix can match some path of the venue's API.</summary>
     internal static bool CanReach(string venue, string pathPrefix)

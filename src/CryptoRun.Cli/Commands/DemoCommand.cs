@@ -50,10 +50,9 @@ internal static class DemoCommand
             throw new UsageException(ex.Message);
         }
 
-        // The demo fetches whole recordings (200 requests, 170 of them to Coinbase) as fast as the
-        // connectors go; they do not pace themselves to a venue's limits yet, so the demo's venue
-        // serves without them (Coinbase would refuse from the 16th request in a second).
-        var options = new ReplayOptions { DataRoot = root, TimeProvider = environment.Time, EnforceLimits = false };
+        // The replay venue enforces the venues' real limits; each provider's gate paces to them
+        // (Coinbase: 10 requests/s), so the demo's 170 Coinbase requests take about 17 s and get no 429.
+        var options = new ReplayOptions { DataRoot = root, TimeProvider = environment.Time };
         foreach (var (venue, symbol, timeframe, file) in Series)
         {
             var path = Path.Combine(root, "ohlcv", file);
@@ -87,8 +86,9 @@ internal static class DemoCommand
             coverage.Add(await Coverage.ReadAsync(store, new SeriesKey(series.Venue, series.Instrument, series.Timeframe), cancellationToken));
         }
 
+        var refused = server.Requests.Count(r => r.Status is 429 or 418);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"fetched {fetched:N0} candles in {requests} requests over loopback in {elapsed.TotalSeconds:0.00} s{(requests == 0 ? " (the store already held everything)" : "")}"));
+            $"fetched {fetched:N0} candles in {requests} requests over loopback in {elapsed.TotalSeconds:0.00} s{(requests == 0 ? " (the store already held everything)" : "")}; rate-limit refusals (429/418): {refused}"));
         environment.Console.Write(Coverage.Table(coverage));
         output.WriteLine($"data lives in {store.Location} (SQLite). Export with: cryptorun history export --venue coinbase --symbol BTC/USD --timeframe 1m --db {store.Location}");
         return ExitCodes.Ok;

@@ -1,6 +1,7 @@
 using CryptoRun.Domain;
 using CryptoRun.Venues.CoinGecko;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace CryptoRun.Replay.Venues;
@@ -23,10 +24,16 @@ namespace CryptoRun.Replay.Venues;
 /// </remarks>
 internal sealed class CoinGeckoReplay : IReplayVenue
 {
+    /// <summary>CoinGecko's public (keyless) limit as its docs state it: 30 calls per minute.</summary>
+    private const int CallsPerMinute = 30;
+
     private readonly byte[]? _global;
+    private readonly Limits.WindowCounter _calls = new(60_000);
+    private readonly ReplayVenueContext _context;
 
     internal CoinGeckoReplay(ReplayVenueContext context, string? folder)
     {
+        _context = context;
         if (context.Series.Count > 0)
         {
             throw new ArgumentException($"coingecko has no candles in the replay; {context.Series[0].Source.Path} cannot be served as coingecko");
@@ -40,6 +47,40 @@ internal sealed class CoinGeckoReplay : IReplayVenue
     public IReadOnlyList<Instrument> Instruments => [];
 
     public IReadOnlyList<string> Notices => [];
+
+    /// <inheritdoc />
+    /// <remarks>30 calls per UTC minute (docs.coingecko.com, "Common errors &amp; rate limit"); over it HTTP 429 with CoinGecko's body.</remarks>
+    public async ValueTask<bool> AdmitAsync(HttpContext context, int weight)
+    {
+        var now = _context.NowMs;
+        if (!_context.EnforceLimits || _calls.TryAdd("public", CallsPerMinute, now))
+        {
+            return true;
+        }
+
+        await SendErrorAsync(context, 429, (int)Math.Ceiling((60_000 - (now % 60_000)) / 1000.0)).ConfigureAwait(false);
+        return false;
+    }
+
+    /// <inheritdoc />
+    public Task SendErrorAsync(HttpContext context, int status, int? retryAfterSeconds)
+        => ReplayHttp.Send(context, status, ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            if (status == 429)
+            {
+                w.WriteStartObject("status");
+                w.WriteNumber("error_code", 429);
+                w.WriteString("error_message", "You've exceeded the Rate Limit. Please visit https://www.coingecko.com/en/api/pricing to subscribe to our API plans for higher rate limits.");
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteString("error", Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status));
+            }
+
+            w.WriteEndObject();
+        }), ReplayHttp.RetryAfter(retryAfterSeconds));
 
     public void Map(IEndpointRouteBuilder routes)
     {

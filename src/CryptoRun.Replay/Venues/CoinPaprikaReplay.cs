@@ -46,6 +46,19 @@ internal sealed class CoinPaprikaReplay : IReplayVenue
 
     public IReadOnlyList<string> Notices => [];
 
+    /// <inheritdoc />
+    /// <remarks>CoinPaprika's free plan is stated as a monthly call allowance with no per-second or per-minute limit, so every request is admitted.</remarks>
+    public ValueTask<bool> AdmitAsync(HttpContext context, int weight) => ValueTask.FromResult(true);
+
+    /// <inheritdoc />
+    public Task SendErrorAsync(HttpContext context, int status, int? retryAfterSeconds)
+        => ReplayHttp.Send(context, status, ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("error", status == 429 ? "Too many requests" : Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status));
+            w.WriteEndObject();
+        }), ReplayHttp.RetryAfter(retryAfterSeconds));
+
     public void Map(IEndpointRouteBuilder routes)
     {
         if (_search is not null)

@@ -38,6 +38,13 @@ internal sealed class HyperliquidReplay : IReplayVenue
 {
     private const int MaxFundingRows = 500;
 
+    /// <summary>Hyperliquid's REST limit: 1200 weight per minute per IP (hyperliquid.gitbook.io, "Rate limits and user limits").</summary>
+    private const int WeightPerMinute = 1200;
+
+    private static readonly HashSet<string> LightTypes = ["l2Book", "allMids", "clearinghouseState", "orderStatus", "spotClearinghouseState", "exchangeStatus"];
+
+    private readonly Limits.WindowCounter _weight = new(60_000);
+
     // Documented /info request types the replay knows but has no recording for: answered 404, not 422.
     private static readonly HashSet<string> DocumentedTypes =
     [
@@ -111,6 +118,63 @@ internal sealed class HyperliquidReplay : IReplayVenue
     public IReadOnlyList<Instrument> Instruments => _instruments;
 
     public IReadOnlyList<string> Notices => [];
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Counts each <c>/info</c> request's documented weight against 1200 per UTC minute: 2 for
+    /// <c>l2Book</c>, <c>allMids</c> and the other light types, 20 for the rest. Over it: HTTP 429.
+    /// </remarks>
+    public async ValueTask<bool> AdmitAsync(HttpContext context, int weight)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!_context.EnforceLimits)
+        {
+            return true;
+        }
+
+        var cost = await WeightOfAsync(context).ConfigureAwait(false);
+        var now = _context.NowMs;
+        for (var i = 0; i < cost; i++)
+        {
+            if (!_weight.TryAdd("info", WeightPerMinute, now))
+            {
+                await SendErrorAsync(context, 429, (int)Math.Ceiling((60_000 - (now % 60_000)) / 1000.0)).ConfigureAwait(false);
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
+    public Task SendErrorAsync(HttpContext context, int status, int? retryAfterSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        foreach (var (name, value) in ReplayHttp.RetryAfter(retryAfterSeconds))
+        {
+            context.Response.Headers[name] = value;
+        }
+
+        return RestSamples.SendText(context, status, status == 429 ? "rate limited" : Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status));
+    }
+
+    private static async Task<int> WeightOfAsync(HttpContext context)
+    {
+        context.Request.EnableBuffering();
+        try
+        {
+            using var document = await System.Text.Json.JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            return document.RootElement.TryGetProperty("type", out var type) && LightTypes.Contains(type.GetString() ?? "") ? 2 : 20;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return 20;
+        }
+        finally
+        {
+            context.Request.Body.Position = 0;
+        }
+    }
 
     public void Map(IEndpointRouteBuilder routes) => routes.MapPost("/info", InfoAsync);
 

@@ -20,6 +20,7 @@ public sealed class DemoCommandTests
         Assert.Matches(@"coinbase\s*│\s*BTC/USD\s*│\s*1m\s*│\s*2020-11-22T18:46:00Z\s*│\s*2020-12-12T04:36:00Z\s*│\s*27,950\s*│\s*1\s*│\s*2020-11-24T21:09:00Z\s", first.Out);
         Assert.Matches(@"coinbase\s*│\s*BTC/USD\s*│\s*1h\s*│.*22,601\s*│\s*1\s*│\s*2019-04-13T15:00:00Z\s", first.Out);
         Assert.Contains("fetched 95,191 candles in 200 requests", first.Out, StringComparison.Ordinal);
+        Assert.Contains("rate-limit refusals (429/418): 0", first.Out, StringComparison.Ordinal);
         Assert.Contains($"data lives in {dir.File("cryptorun.db")}", first.Out, StringComparison.Ordinal);
         Assert.True(second.ExitCode == 0, second.Error);
         Assert.Contains("fetched 0 candles in 0 requests", second.Out, StringComparison.Ordinal);

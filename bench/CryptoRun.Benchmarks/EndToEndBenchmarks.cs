@@ -20,7 +20,7 @@ public class EndToEndBenchmarks
     private ReplayServer _server = null!;
     private ServiceProvider _services = null!;
     private string _folder = "";
-    private SqliteCandleStore _store = null!;
+    private SqliteStore _store = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -34,7 +34,7 @@ public class EndToEndBenchmarks
     }
 
     [IterationSetup]
-    public void FreshStore() => _store = SqliteCandleStore.OpenAsync(Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".db")).GetAwaiter().GetResult();
+    public void FreshStore() => _store = SqliteStore.OpenAsync(Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".db")).GetAwaiter().GetResult();
 
     [IterationCleanup]
     public void Close() => _store.DisposeAsync().AsTask().GetAwaiter().GetResult();

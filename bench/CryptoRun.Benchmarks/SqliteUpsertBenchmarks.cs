@@ -19,7 +19,7 @@ public class SqliteUpsertBenchmarks
     private List<Candle> _candles = [];
     private Provenance _provenance = null!;
     private string _folder = "";
-    private SqliteCandleStore _store = null!;
+    private SqliteStore _store = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -31,7 +31,7 @@ public class SqliteUpsertBenchmarks
     }
 
     [IterationSetup(Target = nameof(InsertFresh))]
-    public void FreshStore() => _store = SqliteCandleStore.OpenAsync(Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".db")).GetAwaiter().GetResult();
+    public void FreshStore() => _store = SqliteStore.OpenAsync(Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".db")).GetAwaiter().GetResult();
 
     [IterationSetup(Target = nameof(UpdateExisting))]
     public void FilledStore()

@@ -70,7 +70,7 @@ internal static class DemoCommand
         output.WriteLine($"replay venue listening on {server.BaseAddress.GetLeftPart(UriPartial.Authority)} (Binance USD-M, Coinbase, Kraken, OKX, Binance APIs)");
         var endpoints = server.Series.Select(s => s.Venue).Distinct().Select(v => $"{v}={server.BaseAddress}").ToList();
         using var host = ProviderHost.Create(environment, endpoints, null);
-        await using var store = await SqliteCandleStore.OpenAsync(dbPath, environment.Time, cancellationToken);
+        await using var store = await SqliteStore.OpenAsync(dbPath, environment.Time, cancellationToken);
         await using var health = new ProviderHealthRecorder(host.Registry, store, host.Logging.CreateLogger("health"));
         var coverage = new List<Coverage>();
         long requests = 0, fetched = 0;

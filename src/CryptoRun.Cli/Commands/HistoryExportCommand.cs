@@ -68,7 +68,7 @@ internal static class HistoryExportCommand
             throw new UsageException($"--db '{dbPath}' does not exist; fetch or import first");
         }
 
-        await using var store = await SqliteCandleStore.OpenAsync(dbPath, environment.Time, cancellationToken);
+        await using var store = await SqliteStore.OpenAsync(dbPath, environment.Time, cancellationToken);
         var key = new SeriesKey(venue, instrument, timeframe);
         var output = environment.Out;
         var count = 0;

@@ -60,7 +60,7 @@ internal static class HistoryFetchCommand
     {
         using var host = ProviderHost.Create(environment, endpoints, config);
         var provider = Klines(host.Connect(venue), timeframe);
-        await using var store = await SqliteCandleStore.OpenAsync(dbPath, environment.Time, cancellationToken);
+        await using var store = await SqliteStore.OpenAsync(dbPath, environment.Time, cancellationToken);
         await using var health = new ProviderHealthRecorder(host.Registry, store, host.Logging.CreateLogger("health"));
 
         // One venue serves the command: a ban that ends before the deadline is waited out, a later one fails at once.

@@ -64,7 +64,7 @@ internal static class HistoryImportCommand
         var key = new SeriesKey(venue, instrument, timeframe);
         var span = file.Span(timeframe);
         var provenance = new Provenance("file", path, file.Rows.Count > 0 ? span : null, 0, environment.Time.GetUtcNow());
-        await using var store = await SqliteCandleStore.OpenAsync(dbPath, environment.Time, cancellationToken);
+        await using var store = await SqliteStore.OpenAsync(dbPath, environment.Time, cancellationToken);
         var written = await store.WriteAsync(key, file.Rows.Select(r => r.Candle).ToList(), provenance, file.Rows.Count > 0 ? span : null, cancellationToken);
         var coverage = await Coverage.ReadAsync(store, key, cancellationToken);
         environment.Out.WriteLine($"{key}: imported {written} candles from {path} ({file.Format}), {span}");

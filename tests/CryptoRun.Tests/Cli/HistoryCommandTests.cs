@@ -209,7 +209,7 @@ public sealed class HistoryCommandTests(ReplayFixture replay) : IClassFixture<Re
 
     private static async Task<List<string>> OpenTimesAsync(string db, SeriesKey key)
     {
-        await using var store = await SqliteCandleStore.OpenAsync(db);
+        await using var store = await SqliteStore.OpenAsync(db);
         var times = new List<string>();
         await foreach (var row in store.ReadAsync(key))
         {

@@ -100,7 +100,7 @@ public sealed class RoundTripTests(ReplayFixtureWithoutLimits replay) : IClassFi
     public async Task Backfill_CoinbaseMinutesIntoStore_ReportsExactlyTheOneMissingMinute()
     {
         using var dir = new TempDir();
-        await using var store = await SqliteCandleStore.OpenAsync(dir.File("store.db"), replay.Clock);
+        await using var store = await SqliteStore.OpenAsync(dir.File("store.db"), replay.Clock);
         var provider = replay.Http.Connect<IKlineProvider>("coinbase", replay.Clock);
         var span = CoinbaseMinuteFile.Value.Span(Timeframe.M1);
 
@@ -118,7 +118,7 @@ public sealed class RoundTripTests(ReplayFixtureWithoutLimits replay) : IClassFi
     public async Task Backfill_InterruptedAfterFivePages_NextRunFetchesOnlyTheRest()
     {
         using var dir = new TempDir();
-        await using var store = await SqliteCandleStore.OpenAsync(dir.File("store.db"), replay.Clock);
+        await using var store = await SqliteStore.OpenAsync(dir.File("store.db"), replay.Clock);
         var provider = replay.Http.Connect<IKlineProvider>("coinbase", replay.Clock);
         var file = CoinbaseMinuteFile.Value;
         var span = file.Span(Timeframe.M1);

@@ -47,8 +47,8 @@ internal static class StoreKit
         string provider = "binance-usdm")
         => new(provider, endpoint, null, latencyMs, fetchedAt ?? FetchTime, status, error);
 
-    internal static Task<SqliteCandleStore> OpenAsync(TempDir dir, TimeProvider? time = null)
-        => SqliteCandleStore.OpenAsync(DbPath(dir), time);
+    internal static Task<SqliteStore> OpenAsync(TempDir dir, TimeProvider? time = null)
+        => SqliteStore.OpenAsync(DbPath(dir), time);
 
     internal static string DbPath(TempDir dir) => dir.File("candles.db");
 

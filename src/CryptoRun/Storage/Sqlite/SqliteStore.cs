@@ -11,7 +11,7 @@ namespace CryptoRun.Storage.Sqlite;
 /// Schema migrations run at open. One instance serializes its writes; other processes may read
 /// (and write, waiting on SQLite's lock) concurrently.
 /// </summary>
-public sealed class SqliteCandleStore : ICandleStore, IProviderHealthStore, ISnapshotStore
+public sealed class SqliteStore : ICandleStore, IProviderHealthStore, ISnapshotStore
 {
     private readonly SqliteConnection _connection;
     private readonly string _connectionString;
@@ -19,7 +19,7 @@ public sealed class SqliteCandleStore : ICandleStore, IProviderHealthStore, ISna
     private readonly Dictionary<SeriesKey, long> _seriesIds = [];
     private readonly SqliteCandleInsert _insert;
 
-    private SqliteCandleStore(string path, SqliteConnection connection, string connectionString)
+    private SqliteStore(string path, SqliteConnection connection, string connectionString)
     {
         Location = path;
         _connection = connection;
@@ -40,7 +40,7 @@ public sealed class SqliteCandleStore : ICandleStore, IProviderHealthStore, ISna
     /// <returns>The open store; dispose it to close the file.</returns>
     /// <exception cref="SqliteException">The file cannot be opened or is not a SQLite database.</exception>
     /// <exception cref="InvalidOperationException">The database has a newer schema than this build knows.</exception>
-    public static async Task<SqliteCandleStore> OpenAsync(
+    public static async Task<SqliteStore> OpenAsync(
         string path,
         TimeProvider? timeProvider = null,
         CancellationToken cancellationToken = default)
@@ -66,7 +66,7 @@ public sealed class SqliteCandleStore : ICandleStore, IProviderHealthStore, ISna
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             Configure(connection);
-            var store = new SqliteCandleStore(full, connection, connectionString);
+            var store = new SqliteStore(full, connection, connectionString);
             store.SchemaVersion = SqliteMigrations.Apply(
                 connection, (timeProvider ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds());
             return store;

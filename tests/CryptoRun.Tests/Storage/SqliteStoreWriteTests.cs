@@ -8,7 +8,7 @@ using static CryptoRun.Tests.Storage.StoreKit;
 
 namespace CryptoRun.Tests.Storage;
 
-public sealed class SqliteCandleStoreWriteTests
+public sealed class SqliteStoreWriteTests
 {
     [Fact]
     public async Task WriteAsync_ThenReadAsync_ReturnsCandlesValueForValueWithScale()
@@ -370,13 +370,13 @@ public sealed class SqliteCandleStoreWriteTests
             BEGIN SELECT RAISE(ABORT, 'injected fault'); END;
             """));
 
-    private static async Task<List<StoredCandle>> WriteBaselineAsync(SqliteCandleStore store)
+    private static async Task<List<StoredCandle>> WriteBaselineAsync(SqliteStore store)
     {
         await store.WriteAsync(AvaxKey, AvaxSlice(0, 60), Provenance(), new TimeRange(AvaxOpen(0), AvaxOpen(60)));
         return await ReadAllAsync(store, AvaxKey);
     }
 
-    private static async Task AssertHoldsOnlyBaselineAsync(SqliteCandleStore store, TempDir dir, List<StoredCandle> baseline)
+    private static async Task AssertHoldsOnlyBaselineAsync(SqliteStore store, TempDir dir, List<StoredCandle> baseline)
     {
         var now = await ReadAllAsync(store, AvaxKey);
         Assert.Equal(60, baseline.Count);

@@ -5,7 +5,7 @@ using static CryptoRun.Tests.Storage.StoreKit;
 
 namespace CryptoRun.Tests.Storage;
 
-public sealed class SqliteCandleStoreQueryTests
+public sealed class SqliteStoreQueryTests
 {
     [Fact]
     public async Task ReadAsync_Range_IsHalfOpen()

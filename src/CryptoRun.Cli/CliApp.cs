@@ -58,6 +58,8 @@ public static class CliApp
         {
             DemoCommand.Create(environment),
             history,
+            ProvidersProbeCommand.Create(environment),
+            IngestCommand.Create(environment),
             replay,
         };
     }

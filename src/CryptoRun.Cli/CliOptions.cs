@@ -29,7 +29,7 @@ internal static class CliOptions
         => new("--db") { Description = "SQLite store file", DefaultValueFactory = _ => DefaultDb };
 
     internal static Option<string[]> Endpoint()
-        => new("--endpoint") { Description = "Override a venue's base URL: VENUE=URL (repeatable)", AllowMultipleArgumentsPerToken = false };
+        => new("--endpoint") { Description = "Override a venue's base URL: VENUE=URL (repeatable); all=URL points every provider at one URL, such as the replay venue", AllowMultipleArgumentsPerToken = false };
 
     internal static Option<string> Config()
         => new("--config") { Description = $"Provider config file (default: CRYPTORUN_CONFIG, else {ProviderHost.DefaultConfigPath} when present)" };

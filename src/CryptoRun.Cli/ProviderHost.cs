@@ -45,13 +45,16 @@ internal sealed class ProviderHost : IDisposable
     /// <summary>The base URL each provider is reached at.</summary>
     internal IReadOnlyDictionary<string, Uri> Endpoints => Config.Providers.ToDictionary(p => p.Key, p => p.Value.BaseUrl!);
 
+    /// <summary>The <c>--endpoint</c> name that stands for every provider.</summary>
+    internal const string AllProviders = "all";
+
     /// <summary>Every provider the build knows.</summary>
     internal static IReadOnlyList<KnownProvider> Known { get; } =
         VenueRegistry.All.Select(v => new KnownProvider(v.Name, v.DefaultBaseAddress, v.Compliance)).ToList();
 
     /// <summary>Loads the configuration and builds every provider.</summary>
     /// <param name="environment">The command's environment.</param>
-    /// <param name="overrides"><c>--endpoint NAME=URL</c> values.</param>
+    /// <param name="overrides"><c>--endpoint NAME=URL</c> values; <c>all=URL</c> points every provider at one base URL (the replay venue serves them all on one port).</param>
     /// <param name="configPath"><c>--config</c>, or null.</param>
     /// <returns>The host; dispose it to stop the gates' timers.</returns>
     /// <exception cref="UsageException">The configuration or an override is invalid; the message says where.</exception>
@@ -81,7 +84,14 @@ internal sealed class ProviderHost : IDisposable
                 throw new UsageException($"--endpoint '{item}': expected VENUE=URL, for example binance=http://127.0.0.1:5000");
             }
 
-            config = config.WithBaseUrl(KnownName(item[..equals], "--endpoint"), Url(item[(equals + 1)..], $"--endpoint {item}"));
+            var url = Url(item[(equals + 1)..], $"--endpoint {item}");
+            var names = string.Equals(item[..equals], AllProviders, StringComparison.OrdinalIgnoreCase)
+                ? config.Providers.Keys.ToList()
+                : [KnownName(item[..equals], "--endpoint")];
+            foreach (var name in names)
+            {
+                config = config.WithBaseUrl(name, url);
+            }
         }
 
         var services = new ServiceCollection();

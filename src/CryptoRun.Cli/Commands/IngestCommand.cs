@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using CryptoRun.Domain;
+using CryptoRun.Ingestion;
+using CryptoRun.Providers;
+using CryptoRun.Storage.Sqlite;
+
+namespace CryptoRun.Cli.Commands;
+
+/// <summary>
+/// <c>cryptorun ingest [--once] [--interval 60s] [--db PATH] [--config PATH] [--endpoint V=URL]</c>:
+/// seed 002's ingestion loop. Every interval: a spot quote for each configured instrument through the
+/// spot chain and a snapshot of each configured DEX pair through the DEX chain, each stored with
+/// provenance after the quality gate, then every provider's health persisted. Ctrl-C stops it after
+/// the record in flight; exit 0.
+/// </summary>
+internal static class IngestCommand
+{
+    internal static Command Create(CliEnvironment environment)
+    {
+        var once = new Option<bool>("--once") { Description = "Run one cycle and stop" };
+        var interval = new Option<string>("--interval") { Description = "Time between cycles (default: ingest.interval in the config, 60s)" };
+        var db = CliOptions.Db();
+        var config = CliOptions.Config();
+        var endpoint = CliOptions.Endpoint();
+        var command = new Command("ingest", "Seed 002's ingestion loop: spot quotes and DEX snapshots with provenance, provider health each cycle") { once, interval, db, config, endpoint };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            environment,
+            parse.GetValue(once),
+            parse.GetValue(interval) is { } text ? CliOptions.ParseDuration(text, "--interval") : null,
+            environment.FullPath(parse.GetRequiredValue(db)),
+            parse.GetValue(config),
+            parse.GetValue(endpoint) ?? [],
+            cancellationToken));
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(
+        CliEnvironment environment,
+        bool once,
+        TimeSpan? interval,
+        string dbPath,
+        string? config,
+        IReadOnlyList<string> endpoints,
+        CancellationToken cancellationToken)
+    {
+        using var host = ProviderHost.Create(environment, endpoints, config);
+        var options = interval is { } every ? host.Config.Ingest with { Interval = every } : host.Config.Ingest;
+        await using var store = await SqliteStore.OpenAsync(dbPath, environment.Time, cancellationToken);
+        HealthBanner.Write(environment, (await store.ReadHealthAsync(cancellationToken)).Select(h => h.Status).ToList());
+        await using var health = new ProviderHealthRecorder(host.Registry, store, host.Logging.CreateLogger("health"));
+        var cycle = new IngestCycle(host.Router, store, health, options, environment.Time, host.Logging.CreateLogger("ingest"));
+        var output = environment.Out;
+        output.WriteLine($"ingest: {options.Spot.Count} spot instruments via {string.Join(" -> ", host.Config.Chains[DataClass.Spot].Providers)}, "
+            + $"{options.DexPairs.Count} DEX pairs via {string.Join(" -> ", host.Config.Chains[DataClass.Dex].Providers)}, every {Configuration.Durations.Format(options.Interval)}; store {store.Location}");
+        int cycles = 0, stored = 0, gaps = 0;
+        try
+        {
+            while (true)
+            {
+                var outcomes = await cycle.RunOnceAsync(cancellationToken);
+                cycles++;
+                stored += outcomes.Count(o => o.Result == IngestResult.Stored);
+                gaps += outcomes.Count(o => o.Result == IngestResult.Gap);
+                foreach (var o in outcomes)
+                {
+                    var price = o.Price?.ToString(CultureInfo.InvariantCulture) ?? "-";
+                    output.WriteLine($"cycle {cycles} {o.Key}: {o.Result.ToString().ToUpperInvariant()} {price} from {o.ServedBy ?? "-"} ({o.Status?.ToText() ?? "-"}); {o.Detail}");
+                }
+
+                if (once)
+                {
+                    break;
+                }
+
+                await Task.Delay(options.Interval, environment.Time, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            output.WriteLine("ingest: stopped");
+        }
+
+        output.WriteLine($"ingest: {cycles} cycles, {stored} records stored, {gaps} gaps");
+        return ExitCodes.Ok;
+    }
+}

@@ -332,13 +332,7 @@ public sealed class ReplayFaultTests
     [Fact]
     public void ReadmeFaultsExample_IsAValidFaultsFile()
     {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "CryptoRun.slnx")))
-        {
-            folder = folder.Parent;
-        }
-
-        var readme = File.ReadAllText(Path.Combine(folder!.FullName, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "README.md"));
         var section = readme[readme.IndexOf("#### Faults file", StringComparison.Ordinal)..];
         var start = section.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
         var yaml = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];

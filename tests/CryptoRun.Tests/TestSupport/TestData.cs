@@ -7,6 +7,21 @@ internal static class TestData
 {
     internal static string Root => RecordedData.Root();
 
+    /// <summary>The repository root: the folder holding CryptoRun.slnx above the test binaries.</summary>
+    internal static string RepositoryRoot
+    {
+        get
+        {
+            var folder = new DirectoryInfo(AppContext.BaseDirectory);
+            while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "CryptoRun.slnx")))
+            {
+                folder = folder.Parent;
+            }
+
+            return folder?.FullName ?? throw new InvalidOperationException($"no CryptoRun.slnx above {AppContext.BaseDirectory}");
+        }
+    }
+
     internal static string Ohlcv(string file) => Path.Combine(Root, "ohlcv", file);
 
     internal static string Capture(string file) => Path.Combine(Root, "ws-captures", "v1", file);

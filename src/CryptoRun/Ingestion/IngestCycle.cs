@@ -15,7 +15,7 @@ public enum IngestResult
     /// <summary>Fetched but refused by the quality gate; nothing stored; logged with the reason.</summary>
     Rejected,
 
-    /// <summary>No provider of the chain answered and no last-known-good answer was fresh enough: a gap.</summary>
+    /// <summary>No provider of the chain answered and no last-known-good answer was fresh enough: a gap, recorded in the store.</summary>
     Gap,
 
     /// <summary>Fetched, but the store refused the write (rolled back); logged.</summary>
@@ -125,6 +125,15 @@ public sealed partial class IngestCycle
         catch (AllProvidersFailedException gap)
         {
             LogGap(_logger, key, gap.Message);
+            try
+            {
+                await _store.RecordGapAsync(new IngestGap(key, _time.GetUtcNow(), gap.Message)).ConfigureAwait(false);
+            }
+            catch (Exception failed) when (failed is System.Data.Common.DbException or IOException or InvalidOperationException)
+            {
+                LogWriteFailed(_logger, key, failed.Message);
+            }
+
             return new IngestOutcome(key, IngestResult.Gap, null, null, null, gap.Message);
         }
 

@@ -40,7 +40,13 @@ public interface IProviderHealthStore
 /// <param name="Provenance">Where it came from.</param>
 public sealed record Stored<T>(T Value, Provenance Provenance);
 
-/// <summary>Seed 002's ingestion records: spot quotes and DEX pair snapshots, each with provenance.</summary>
+/// <summary>An ingest cycle in which no provider answered for one record and no last-known-good answer was fresh enough.</summary>
+/// <param name="Key">What was asked for, for example <c>spot BTC/USD</c>.</param>
+/// <param name="At">When the cycle gave up (UTC).</param>
+/// <param name="Reason">Every chain member's outcome.</param>
+public sealed record IngestGap(string Key, DateTimeOffset At, string Reason);
+
+/// <summary>Seed 002's ingestion records: spot quotes and DEX pair snapshots, each with provenance, and the gaps where nothing could be fetched.</summary>
 /// <remarks>Only records that passed the quality gate are written: price positive, status not DOWN, provenance set.</remarks>
 public interface ISnapshotStore
 {
@@ -72,4 +78,15 @@ public interface ISnapshotStore
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The snapshots with provenance.</returns>
     Task<IReadOnlyList<Stored<DexPairSnapshot>>> ReadDexSnapshotsAsync(string chainId, string pairAddress, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a gap (seed 002: all providers down past the last-known-good TTL).</summary>
+    /// <param name="gap">The gap.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when written.</returns>
+    Task RecordGapAsync(IngestGap gap, CancellationToken cancellationToken = default);
+
+    /// <summary>Recorded gaps, oldest first.</summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The gaps.</returns>
+    Task<IReadOnlyList<IngestGap>> ReadGapsAsync(CancellationToken cancellationToken = default);
 }

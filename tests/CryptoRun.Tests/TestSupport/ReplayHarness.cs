@@ -15,8 +15,8 @@ internal sealed record Answer(HttpStatusCode Status, string Body, IReadOnlyDicti
 }
 
 /// <summary>
-/// A replay venue of its own for one test (recorded captures only, no candle files, so it starts
-/// fast), on a manual clock, with the options a test chooses.
+/// A replay venue of its own for one test (recorded captures, plus only the candle files a test
+/// names, so it starts fast), on a manual clock, with the options a test chooses.
 /// </summary>
 internal sealed class ReplayHarness : IAsyncDisposable
 {
@@ -37,17 +37,24 @@ internal sealed class ReplayHarness : IAsyncDisposable
         DateTimeOffset? now = null,
         bool enforceLimits = true,
         ReplayFaults? faults = null,
-        string? requestLog = null)
+        string? requestLog = null,
+        IEnumerable<ReplayCandleSource>? candles = null)
     {
         var clock = new ManualClock(now ?? ReplayFixture.Now);
-        var server = await ReplayServer.StartAsync(new ReplayOptions
+        var options = new ReplayOptions
         {
             TimeProvider = clock,
             DataRoot = TestData.Root,
             EnforceLimits = enforceLimits,
             Faults = faults,
             RequestLogPath = requestLog,
-        });
+        };
+        foreach (var source in candles ?? [])
+        {
+            options.Candles.Add(source);
+        }
+
+        var server = await ReplayServer.StartAsync(options);
         return new ReplayHarness(clock, server);
     }
 

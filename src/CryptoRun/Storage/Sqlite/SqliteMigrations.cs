@@ -107,6 +107,15 @@ internal static class SqliteMigrations
             );
             CREATE INDEX IF NOT EXISTS dex_snapshots_pair ON dex_snapshots (chain_id, pair_address, fetched_at_utc);
             """),
+        (3, "ingest gaps", """
+            -- Seed 002: when every provider is down past the last-known-good TTL, the cycle records a gap. Times are epoch ms.
+            CREATE TABLE IF NOT EXISTS ingest_gaps (
+                id         INTEGER PRIMARY KEY,
+                record_key TEXT NOT NULL,
+                at_utc     INTEGER NOT NULL,
+                reason     TEXT NOT NULL
+            );
+            """),
     ];
 
     /// <summary>Creates the ledger if needed and applies every migration not yet applied.</summary>

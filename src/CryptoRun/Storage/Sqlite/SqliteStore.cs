@@ -373,6 +373,26 @@ public sealed class SqliteStore : ICandleStore, IProviderHealthStore, ISnapshotS
                     DecimalOrNull(reader, 5), DecimalOrNull(reader, 6), DecimalOrNull(reader, 7), DecimalOrNull(reader, 8), reader.GetInt64(9)),
                 ProvenanceAt(reader, 10)), cancellationToken);
 
+    /// <inheritdoc />
+    public Task RecordGapAsync(IngestGap gap, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(gap);
+        return ExecuteAsync("INSERT INTO ingest_gaps (record_key, at_utc, reason) VALUES ($k, $t, $r)", command =>
+        {
+            command.Parameters.AddWithValue("$k", gap.Key);
+            command.Parameters.AddWithValue("$t", gap.At.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$r", gap.Reason);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<IngestGap>> ReadGapsAsync(CancellationToken cancellationToken = default)
+        => ReadAsync(
+            "SELECT record_key, at_utc, reason FROM ingest_gaps ORDER BY id",
+            _ => { },
+            reader => new IngestGap(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.GetString(2)),
+            cancellationToken);
+
     /// <summary>Closes the database file.</summary>
     /// <returns>A task that completes when closed.</returns>
     public async ValueTask DisposeAsync()

@@ -118,19 +118,21 @@ public sealed class ProvidersConfig
             source = path;
         }
 
-        ApplyEnvironment(root, known, environment);
-        return new Reader(source, known).Read(root);
+        var overrides = ApplyEnvironment(root, known, environment);
+        return new Reader(source, known, overrides).Read(root);
     }
 
     /// <summary>Sets <c>CRYPTORUN__...</c> and <c>CRYPTORUN_ENDPOINT_...</c> values into the YAML tree.</summary>
-    private static void ApplyEnvironment(YamlMappingNode root, IReadOnlyCollection<KnownProvider> known, IReadOnlyDictionary<string, string> environment)
+    /// <returns>Each node set, with the variable it came from (errors name the variable, not a line of the file).</returns>
+    private static Dictionary<YamlNode, string> ApplyEnvironment(YamlMappingNode root, IReadOnlyCollection<KnownProvider> known, IReadOnlyDictionary<string, string> environment)
     {
+        var origins = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
         foreach (var provider in known)
         {
             var name = "CRYPTORUN_ENDPOINT_" + provider.Name.ToUpperInvariant().Replace('-', '_');
             if (environment.TryGetValue(name, out var url) && url.Length > 0)
             {
-                Set(root, ["providers", provider.Name, "base_url"], url);
+                Set(root, ["providers", provider.Name, "base_url"], url, name, origins);
             }
         }
 
@@ -145,11 +147,13 @@ public sealed class ProvidersConfig
                     : wanted;
             }
 
-            Set(root, path, value);
+            Set(root, path, value, name, origins);
         }
+
+        return origins;
     }
 
-    private static void Set(YamlMappingNode root, List<string> path, string value)
+    private static void Set(YamlMappingNode root, List<string> path, string value, string variable, Dictionary<YamlNode, string> origins)
     {
         var node = root;
         for (var i = 0; i < path.Count - 1; i++)
@@ -159,18 +163,27 @@ public sealed class ProvidersConfig
             {
                 mapping = new YamlMappingNode();
                 node.Children[key] = mapping;
+                origins[key] = variable;
+                origins[mapping] = variable;
             }
 
             node = mapping;
         }
 
-        node.Children[new YamlScalarNode(path[^1])] = path[^1] is "providers" or "spot"
+        YamlNode set = path[^1] is "providers" or "spot"
             ? new YamlSequenceNode(value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => new YamlScalarNode(v)))
             : new YamlScalarNode(value);
+        var last = new YamlScalarNode(path[^1]);
+        origins[last] = variable;
+        node.Children[last] = set;
+        foreach (var each in set.AllNodes)
+        {
+            origins[each] = variable;
+        }
     }
 
     /// <summary>Walks the YAML tree into policies, with errors that name file and line.</summary>
-    private sealed class Reader(string source, IReadOnlyCollection<KnownProvider> known)
+    private sealed class Reader(string source, IReadOnlyCollection<KnownProvider> known, IReadOnlyDictionary<YamlNode, string> overrides)
     {
         internal ProvidersConfig Read(YamlMappingNode root)
         {
@@ -429,61 +442,6 @@ public sealed class ProvidersConfig
             => node is YamlScalarNode scalar ? scalar.Value ?? "" : throw Error(node, $"{what}: expected a single value");
 
         private ConfigException Error(YamlNode node, string message)
-            => new(node.Start.Line > 0 ? $"{source}:{node.Start.Line}: {message}" : $"{source} (environment override): {message}");
-    }
-}
-
-/// <summary>Durations as people write them in config: <c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>24h</c>, <c>1d</c>, or <c>hh:mm:ss</c>.</summary>
-public static class Durations
-{
-    /// <summary>Parses a duration.</summary>
-    /// <param name="text">The text.</param>
-    /// <param name="value">The duration when valid.</param>
-    /// <returns><see langword="true"/> when valid.</returns>
-    public static bool TryParse(string? text, out TimeSpan value)
-    {
-        value = default;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return false;
-        }
-
-        text = text.Trim();
-        (string Suffix, double Ms)[] units = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)];
-        foreach (var (suffix, ms) in units)
-        {
-            if (text.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-                && !(suffix == "s" && text.EndsWith("ms", StringComparison.Ordinal)))
-            {
-                value = TimeSpan.FromMilliseconds(number * ms);
-                return true;
-            }
-        }
-
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value);
-    }
-
-    /// <summary>Formats a duration the way config writes it (<c>30s</c>, <c>2m</c>, <c>24h</c>).</summary>
-    /// <param name="value">The duration.</param>
-    /// <returns>The shortest exact form.</returns>
-    public static string Format(TimeSpan value)
-    {
-        if (value.TotalMilliseconds % 86_400_000 == 0 && value.TotalDays >= 1)
-        {
-            return $"{value.TotalDays:0}d";
-        }
-
-        if (value.TotalMilliseconds % 3_600_000 == 0 && value.TotalHours >= 1)
-        {
-            return $"{value.TotalHours:0}h";
-        }
-
-        if (value.TotalMilliseconds % 60_000 == 0 && value.TotalMinutes >= 1)
-        {
-            return $"{value.TotalMinutes:0}m";
-        }
-
-        return value.TotalMilliseconds % 1000 == 0 ? $"{value.TotalSeconds:0}s" : $"{value.TotalMilliseconds:0}ms";
+            => new(overrides.TryGetValue(node, out var variable) ? $"{source} (environment override {variable}): {message}" : $"{source}:{node.Start.Line}: {message}");
     }
 }

@@ -138,7 +138,7 @@ public sealed class ProvidersConfigTests
         Assert.StartsWith("built-in defaults", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "BUG: ProvidersConfig.Reader.Error tests node.Start.Line > 0, but YamlDotNet gives nodes built in code (environment overrides) line 1, so an invalid CRYPTORUN__ value is reported as line 1 of the file and the '(environment override)' branch never runs.")]
+    [Fact]
     public void Load_EnvironmentOverrideInvalid_ErrorSaysItCameFromTheEnvironmentNotALineOfTheFile()
     {
         using var dir = new TempDir();
@@ -146,7 +146,15 @@ public sealed class ProvidersConfigTests
 
         var error = Assert.Throws<ConfigException>(() => Load(path, ("CRYPTORUN__PROVIDERS__OKX__TIMEOUT", "soon")));
 
-        Assert.Equal($"{path} (environment override): timeout: 'soon' is not a duration (500ms, 30s, 2m, 24h, 1d)", error.Message);
+        Assert.Equal($"{path} (environment override CRYPTORUN__PROVIDERS__OKX__TIMEOUT): timeout: 'soon' is not a duration (500ms, 30s, 2m, 24h, 1d)", error.Message);
+    }
+
+    [Fact]
+    public void Load_EnvironmentOverrideNamesAnUnknownKey_ErrorNamesTheVariable()
+    {
+        var error = Assert.Throws<ConfigException>(() => Load(null, ("CRYPTORUN__PROVIDERS__OKX__TIMOUT", "5s")));
+
+        Assert.StartsWith("built-in defaults (environment override CRYPTORUN__PROVIDERS__OKX__TIMOUT): providers.okx: unknown key 'timout'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

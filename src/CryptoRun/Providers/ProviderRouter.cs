@@ -45,14 +45,11 @@ public enum CacheTier
 /// <param name="Value">The value.</param>
 /// <param name="Provenance">Provider, endpoint, latency, fetched-at and status: DEGRADED (with the error) when it is a last-known-good answer.</param>
 /// <param name="ServedBy">The provider whose answer this is.</param>
-/// <param name="Attempts">Every chain member, in order: served, skipped or failed, and why.</param>
+/// <param name="Attempts">The chain members in order up to the one that served (the members after it were not needed): served, skipped or failed, and why; a last-known-good answer adds its provider last.</param>
 /// <param name="FromCache">Whether it came from the cache rather than a call.</param>
 /// <param name="Age">How old the answer is (0 for a fresh call).</param>
-public sealed record RoutedAnswer<T>(T Value, Provenance Provenance, string ServedBy, IReadOnlyList<ProviderAttempt> Attempts, bool FromCache, TimeSpan Age)
-{
-    /// <summary>Whether this is a stale last-known-good answer standing in for failed providers.</summary>
-    public bool IsLastKnownGood => Provenance.Status == FetchStatus.Degraded && Age > TimeSpan.Zero;
-}
+/// <param name="IsLastKnownGood">Whether this is a last-known-good answer standing in for failed providers (its status is DEGRADED).</param>
+public sealed record RoutedAnswer<T>(T Value, Provenance Provenance, string ServedBy, IReadOnlyList<ProviderAttempt> Attempts, bool FromCache, TimeSpan Age, bool IsLastKnownGood = false);
 
 /// <summary>Every provider of a chain failed and no last-known-good answer is fresh enough.</summary>
 public sealed class AllProvidersFailedException : VenueException
@@ -193,7 +190,7 @@ public sealed class ProviderRouter : IDisposable
                 Error = $"every provider of the {dataClass.Name()} chain failed; last known good answer from {good.Sourced.Provenance.Provider}, {Age(age)} old",
             };
             attempts.Add(new ProviderAttempt(good.Sourced.Provenance.Provider, AttemptOutcome.Served, $"last known good, {Age(age)} old"));
-            return new RoutedAnswer<T>(good.Sourced.Value, provenance, good.Sourced.Provenance.Provider, attempts, true, age);
+            return new RoutedAnswer<T>(good.Sourced.Value, provenance, good.Sourced.Provenance.Provider, attempts, true, age, IsLastKnownGood: true);
         }
 
         throw new AllProvidersFailedException(dataClass, key, attempts);
@@ -259,12 +256,13 @@ public sealed class ProviderRouter : IDisposable
         }
 
         var status = registered.Gate.Status;
-        if (status.Breaker.Banned && status.Breaker.OpenUntil is { } banEnd)
+        var now = _time.GetUtcNow();
+        if (status.Breaker.Banned && status.Breaker.OpenUntil is { } banEnd && banEnd > now)
         {
             return new Skip($"{name} is banned (HTTP 418) until {TimeRange.Format(banEnd.ToUnixTimeMilliseconds())}", true);
         }
 
-        if (status.Breaker.State == BreakerState.Open && status.Breaker.OpenUntil is { } openUntil && openUntil > _time.GetUtcNow())
+        if (status.Breaker.State == BreakerState.Open && status.Breaker.OpenUntil is { } openUntil && openUntil > now)
         {
             return new Skip($"{name}'s circuit is open until {TimeRange.Format(openUntil.ToUnixTimeMilliseconds())} ({status.Breaker.LastError})", false);
         }

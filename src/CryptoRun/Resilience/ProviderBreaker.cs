@@ -1,6 +1,5 @@
 using CryptoRun.Domain;
 using Polly;
-using Polly.Timeout;
 
 namespace CryptoRun.Resilience;
 
@@ -42,8 +41,8 @@ public sealed record BreakerSnapshot(
 /// <remarks>
 /// Why not Polly's own breaker: it opens on a failure ratio over a sampling window and closes after a
 /// single half-open success; seed 000 specifies consecutive-failure and success thresholds, and bans.
-/// Counted as failures: 5xx, unreachable, timeouts (<see cref="VenueUnavailableException"/>,
-/// <see cref="TimeoutRejectedException"/>). Not counted: 429 (the retry backs off), request errors (4xx),
+/// Counted as failures: 5xx, unreachable, timeouts (<see cref="VenueUnavailableException"/>; the gate
+/// names Polly's timeout as one). Not counted: 429 (the retry backs off), request errors (4xx),
 /// refusals by the gate itself.
 /// </remarks>
 internal sealed class ProviderBreaker : ResilienceStrategy
@@ -235,7 +234,7 @@ internal sealed class ProviderBreaker : ResilienceStrategy
         null => Kind.Success,
         VenueBannedException => Kind.Ban,
         VenueException { StatusCode: 403 } => Kind.Trip,
-        VenueUnavailableException or TimeoutRejectedException => Kind.Failure,
+        VenueUnavailableException => Kind.Failure,
         _ => Kind.Neutral,
     };
 

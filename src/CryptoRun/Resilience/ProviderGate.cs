@@ -78,6 +78,7 @@ public sealed class ProviderGate : IRequestGate, IDisposable
             })
             .AddStrategy(_ => _breaker)
             .AddStrategy(_ => new BudgetStrategy(_budget, _concurrency))
+            .AddStrategy(_ => new NamedTimeoutStrategy(policy.Name, policy.AttemptTimeout))
             .AddTimeout(policy.AttemptTimeout)
             .Build();
     }
@@ -125,19 +126,15 @@ public sealed class ProviderGate : IRequestGate, IDisposable
                     }
                     catch (Exception ex)
                     {
-                        // Every failure is an outcome: Polly's timeout turns its own cancellation into TimeoutRejectedException.
+                        // Every failure is an outcome: Polly's timeout turns its own cancellation into TimeoutRejectedException,
+                        // which NamedTimeoutStrategy names as the provider's VenueUnavailableException.
                         return Outcome.FromException<T>(ex);
                     }
                 },
                 context,
                 send).ConfigureAwait(false);
             Observe(outcome.Exception);
-            return outcome.Exception switch
-            {
-                null => outcome.Result!,
-                TimeoutRejectedException timeout => throw new VenueUnavailableException(Provider, $"{Provider}: no answer within {_policy.AttemptTimeout.TotalSeconds:0.#} s", timeout),
-                var error => throw Rethrow(error),
-            };
+            return outcome.Exception is { } error ? throw Rethrow(error) : outcome.Result!;
         }
         finally
         {
@@ -253,9 +250,10 @@ public sealed class ProviderGate : IRequestGate, IDisposable
         }
 
         var settings = args.Context.Properties.GetValue(SettingsKey, null);
-        var transient = error is TimeoutRejectedException
-            || (error is VenueException { IsTransient: true } && error is not ProviderUnavailableException);
-        if (!transient || args.AttemptNumber >= (settings?.MaxRetries ?? _policy.MaxRetries))
+        var transient = error is VenueException { IsTransient: true } && error is not ProviderUnavailableException;
+
+        // A failure that opened the breaker ends the call with that failure: the next attempt would only be refused.
+        if (!transient || args.AttemptNumber >= (settings?.MaxRetries ?? _policy.MaxRetries) || _breaker.Snapshot.State == BreakerState.Open)
         {
             return ValueTask.FromResult(false);
         }
@@ -309,6 +307,21 @@ public sealed class ProviderGate : IRequestGate, IDisposable
         }
 
         StatusChanged?.Invoke(status, reason);
+    }
+
+    /// <summary>Names an attempt's timeout: Polly's <see cref="TimeoutRejectedException"/> becomes the provider's <see cref="VenueUnavailableException"/> ("no answer within N s"), so the breaker, the health record and the caller all see the same message.</summary>
+    private sealed class NamedTimeoutStrategy(string provider, TimeSpan timeout) : ResilienceStrategy
+    {
+        protected override async ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
+            Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback,
+            ResilienceContext context,
+            TState state)
+        {
+            var outcome = await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
+            return outcome.Exception is TimeoutRejectedException rejected
+                ? Outcome.FromException<TResult>(new VenueUnavailableException(provider, $"{provider}: no answer within {timeout.TotalSeconds:0.#} s", rejected))
+                : outcome;
+        }
     }
 
     /// <summary>Takes the request's weight from the budget and a concurrency slot before letting it through.</summary>

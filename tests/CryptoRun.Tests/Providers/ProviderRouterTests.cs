@@ -119,7 +119,7 @@ public sealed class ProviderRouterTests : IDisposable
         Assert.Contains("503", answer.Attempts[0].Reason, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "BUG: when a member's breaker opens during its own retries, the gate throws the breaker's ProviderUnavailableException instead of the last failure, and the router records the member as Skipped ('not tried') although it was called and failed.")]
+    [Fact]
     public async Task Execute_MemberFailsUntilItsBreakerOpensMidRetries_RecordedAsFailedWithTheVenueError()
     {
         var coinbase = Add("coinbase", Policy("coinbase", failureThreshold: 2), script: _ => throw Fail.Unavailable("coinbase"));
@@ -409,7 +409,7 @@ public sealed class ProviderRouterTests : IDisposable
         Assert.Equal(0, kraken.Calls);
     }
 
-    [Fact(Skip = "BUG: ProviderRouter.SkipReason skips a banned member without comparing the ban end with now (the circuit-open check does), and the breaker leaves Open only when called; a primary whose ban has ended is skipped for as long as a fallback can serve.")]
+    [Fact]
     public async Task Execute_PrimaryBanEnded_PrimaryIsTriedAgain()
     {
         var kraken = Add("kraken", Policy("kraken", successThreshold: 1), price: 102m);

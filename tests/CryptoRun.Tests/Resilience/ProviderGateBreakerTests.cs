@@ -45,10 +45,10 @@ public sealed class ProviderGateBreakerTests
 
         var error = await DriveToFailureAsync(clock, send.Through(gate), TimeSpan.FromMilliseconds(50));
 
-        // The fourth attempt meets the open circuit: a refusal is not retried, and nothing more is sent.
-        var refused = Assert.IsType<ProviderUnavailableException>(error);
-        Assert.Equal(UnavailableReason.CircuitOpen, refused.Reason);
+        // The third failure opens the circuit: the call ends with that failure (not a refusal), and nothing more is sent.
+        Assert.IsType<VenueUnavailableException>(error);
         Assert.Equal(3, send.Calls);
+        Assert.Equal(BreakerState.Open, gate.Status.Breaker.State);
     }
 
     [Fact]

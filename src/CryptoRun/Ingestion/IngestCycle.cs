@@ -137,6 +137,11 @@ public sealed partial class IngestCycle
             return new IngestOutcome(key, IngestResult.Gap, null, null, null, gap.Message);
         }
 
+        foreach (var rejected in answer.Attempts.Where(a => a.Outcome == AttemptOutcome.Failed && a.Reason.StartsWith(ProviderRouter.QualityGateRejection, StringComparison.Ordinal)))
+        {
+            LogRejected(_logger, key, rejected.Provider, rejected.Reason);
+        }
+
         var attempts = string.Join("; ", answer.Attempts.Select(a => $"{a.Provider} {a.Outcome.ToString().ToLowerInvariant()}: {a.Reason}"));
         try
         {

@@ -100,6 +100,9 @@ public sealed class ProviderRouter : IDisposable
         _lastGood = new MemoryCache(new MemoryCacheOptions { Clock = clock });
     }
 
+    /// <summary>How an attempt's reason starts when the provider answered but the quality gate refused the answer.</summary>
+    public const string QualityGateRejection = "rejected by the quality gate";
+
     /// <summary>The chains in use.</summary>
     public IReadOnlyDictionary<DataClass, ChainPolicy> Chains => _chains;
 
@@ -166,7 +169,7 @@ public sealed class ProviderRouter : IDisposable
 
                 if (qualityGate?.Invoke(answer.Value) is { } problem)
                 {
-                    attempts.Add(new ProviderAttempt(name, AttemptOutcome.Failed, $"rejected by the quality gate: {problem}"));
+                    attempts.Add(new ProviderAttempt(name, AttemptOutcome.Failed, $"{QualityGateRejection}: {problem}"));
                     continue;
                 }
 

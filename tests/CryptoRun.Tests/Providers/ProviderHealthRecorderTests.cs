@@ -194,20 +194,4 @@ public sealed class ProviderHealthRecorderTests
             => Task.FromResult<IReadOnlyList<ProviderHealthRecord>>(
                 [.. _writes.GroupBy(r => r.Provider).Select(g => g.Last()).OrderBy(r => r.Provider, StringComparer.Ordinal)]);
     }
-
-    /// <summary>A logger that keeps formatted entries.</summary>
-    private sealed class ListLogger : ILogger
-    {
-        private readonly ConcurrentQueue<(LogLevel Level, string Message)> _entries = new();
-
-        public IReadOnlyList<(LogLevel Level, string Message)> Entries => [.. _entries];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => _entries.Enqueue((logLevel, formatter(state, exception)));
-    }
 }

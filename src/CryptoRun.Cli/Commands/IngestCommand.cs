@@ -52,7 +52,7 @@ internal static class IngestCommand
         var cycle = new IngestCycle(host.Router, store, health, options, environment.Time, host.Logging.CreateLogger("ingest"));
         var output = environment.Out;
         output.WriteLine($"ingest: {options.Spot.Count} spot instruments via {string.Join(" -> ", host.Config.Chains[DataClass.Spot].Providers)}, "
-            + $"{options.DexPairs.Count} DEX pairs via {string.Join(" -> ", host.Config.Chains[DataClass.Dex].Providers)}, every {Configuration.Durations.Format(options.Interval)}; store {store.Location}");
+            + $"{options.DexPairs.Count} DEX pairs via {string.Join(" -> ", host.Config.Chains[DataClass.Dex].Providers)}, every {Configuration.Durations.Format(options.Interval)}; store {store.Location}; config {host.Config.Source}");
         int cycles = 0, stored = 0, gaps = 0;
         try
         {

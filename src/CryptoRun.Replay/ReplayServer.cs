@@ -38,8 +38,9 @@ public sealed record ReplaySeriesInfo(
 /// port, in each venue's own formats, page limits, ordering and error bodies.
 /// </summary>
 /// <remarks>
-/// Market metadata, REST book snapshots and trades come from <c>ws-captures/v1</c> in the recorded
-/// data folder; candles from the files given in <see cref="ReplayOptions.Candles"/>. Each request
+/// Market metadata, REST book snapshots, trades and tickers come from <c>ws-captures/v1</c> in the
+/// recorded data folder; candles from the files given in <see cref="ReplayOptions.Candles"/> (which
+/// also answer the ticker endpoints for instruments without a recorded ticker). Each request
 /// goes through the fault rules (<see cref="ReplayOptions.Faults"/>), then the venue's rate limits
 /// (<see cref="ReplayOptions.EnforceLimits"/>), then the venue, and is logged in
 /// <see cref="Requests"/> (and <see cref="ReplayOptions.RequestLogPath"/>).

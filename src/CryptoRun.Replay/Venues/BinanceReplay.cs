@@ -15,7 +15,8 @@ namespace CryptoRun.Replay.Venues;
 /// Binance spot (<c>/api/v3</c>) or USD-M futures (<c>/fapi/v1</c>) as recorded: <c>exchangeInfo</c>
 /// (recorded symbol entries of the instruments held), <c>klines</c> (max 1000 spot / 1500 USD-M;
 /// ascending; <c>startTime</c>/<c>endTime</c> inclusive on open time), <c>depth</c> (the recorded
-/// REST snapshots), <c>aggTrades</c> (recorded <c>@aggTrade</c> frames), <c>time</c>, <c>ping</c>;
+/// REST snapshots), <c>aggTrades</c> (recorded <c>@aggTrade</c> frames), <c>ticker/24hr</c> (from the
+/// candle series; see <see cref="Ticker24h"/>), <c>time</c>, <c>ping</c>;
 /// errors as <c>{"code": -1121, "msg": "Invalid symbol."}</c> with HTTP 400; the used weight of the
 /// current minute in <c>X-MBX-USED-WEIGHT-1M</c> and <c>X-MBX-USED-WEIGHT</c> on every answer, with the
 /// recorded <c>REQUEST_WEIGHT</c> limit enforced per UTC minute (429, then 418 bans; see
@@ -164,12 +165,16 @@ internal sealed class BinanceReplay : IReplayVenue
         routes.MapGet($"{prefix}/klines", Klines);
         routes.MapGet($"{prefix}/depth", Depth);
         routes.MapGet($"{prefix}/aggTrades", AggTrades);
+        routes.MapGet($"{prefix}/ticker/24hr", Ticker24h);
     }
 
     /// <summary>
     /// The request's weight: <c>exchangeInfo</c> 20 spot / 1 USD-M; <c>klines</c> 2 spot, USD-M by
     /// <c>limit</c> (1/2/5/10; 5 without one); <c>depth</c> by <c>limit</c>; <c>aggTrades</c> 4 spot /
-    /// 20 USD-M; <c>ping</c>, <c>time</c> and anything else 1. Weights come from <see cref="BinanceApi"/>.
+    /// 20 USD-M; <c>ticker/24hr</c> 2 spot / 1 USD-M with a <c>symbol</c>, 80 spot / 40 USD-M without;
+    /// <c>ping</c>, <c>time</c> and anything else 1. Weights come from <see cref="BinanceApi"/> except
+    /// the ticker's, which are from the spot <c>rest-api.md</c> ("symbol 1: 2; symbol parameter is
+    /// omitted: 80") and the USD-M docs ("1 for a single symbol; 40 when the symbol parameter is omitted").
     /// </summary>
     public int WeightOf(HttpRequest request)
     {
@@ -183,6 +188,8 @@ internal sealed class BinanceReplay : IReplayVenue
                 return _api.ExchangeInfoWeight;
             case "aggTrades":
                 return _api.AggTradesWeight;
+            case "ticker/24hr":
+                return request.Query["symbol"].ToString().Length > 0 ? (_futures ? 1 : 2) : (_futures ? 40 : 80);
             case "klines" when !_futures:
                 return 2;
             case "klines":
@@ -464,6 +471,97 @@ internal sealed class BinanceReplay : IReplayVenue
 
             w.WriteEndArray();
         }));
+    }
+
+    /// <summary>
+    /// <c>GET ticker/24hr?symbol=</c>: the 24 h rolling-window statistics, computed from the symbol's
+    /// candle series (Binance's own 24 h ticker was not recorded): <c>lastPrice</c> is the close of the
+    /// latest candle closed at the replay clock, <c>closeTime</c> that candle's close time as in
+    /// klines (open + timeframe - 1 ms), <c>openTime</c> 24 h before its close, and <c>openPrice</c>,
+    /// <c>highPrice</c>, <c>lowPrice</c>, <c>volume</c>, <c>quoteVolume</c>, <c>count</c>,
+    /// <c>weightedAvgPrice</c> (quoteVolume / volume, 8 decimals), <c>priceChange</c> and
+    /// <c>priceChangePercent</c> (3 decimals) over the candles opening in <c>[openTime, closeTime]</c>
+    /// (only those the series has, as Binance counts only trades since listing for a symbol younger
+    /// than a day); spot also has <c>prevClosePrice</c>, the close before the window. Candles give no
+    /// <c>lastQty</c>, bid, ask, <c>firstId</c> or <c>lastId</c>: those fields are absent, as are
+    /// <c>quoteVolume</c>, <c>weightedAvgPrice</c> and <c>count</c> when the file lacks them. Without
+    /// <c>symbol</c>, an array of every held symbol that has a ticker. A symbol not held, or held
+    /// without a candle closed at the clock: HTTP 400 <c>{"code":-1121,"msg":"Invalid symbol."}</c>.
+    /// </summary>
+    /// <remarks>
+    /// Shape: binance-spot-api-docs <c>rest-api.md</c> "24hr ticker price change statistics"
+    /// (<c>GET /api/v3/ticker/24hr</c>, response FULL: symbol, priceChange, priceChangePercent,
+    /// weightedAvgPrice, prevClosePrice, lastPrice, lastQty, bidPrice, bidQty, askPrice, askQty,
+    /// openPrice, highPrice, lowPrice, volume, quoteVolume, openTime, closeTime, firstId, lastId, count);
+    /// USD-M <c>GET /fapi/v1/ticker/24hr</c> (developers.binance.com derivatives "24hr Ticker Price
+    /// Change Statistics": the same without prevClosePrice and the bid/ask fields).
+    /// </remarks>
+    private Task Ticker24h(HttpContext context)
+    {
+        var now = _context.NowMs;
+        if (context.Query("symbol")?.ToUpperInvariant() is not { } symbol)
+        {
+            var all = _symbolEntries.Keys.Select(s => (Symbol: s, Ticker: TickerAt(s, now))).Where(t => t.Ticker is not null).ToList();
+            return Reply(context, ReplayHttp.Json(w =>
+            {
+                w.WriteStartArray();
+                foreach (var (s, ticker) in all)
+                {
+                    WriteTicker24h(w, s, ticker!);
+                }
+
+                w.WriteEndArray();
+            }));
+        }
+
+        if (!_symbolEntries.ContainsKey(symbol) || TickerAt(symbol, now) is not { } found)
+        {
+            return Error(context, -1121, "Invalid symbol.");
+        }
+
+        return Reply(context, ReplayHttp.Json(w => WriteTicker24h(w, symbol, found)));
+    }
+
+    private CandleTicker? TickerAt(string symbol, long nowMs)
+        => CandleTicker.At(_series.Where(s => s.Key.Symbol == symbol).Select(s => s.Value), nowMs);
+
+    private void WriteTicker24h(Utf8JsonWriter w, string symbol, CandleTicker ticker)
+    {
+        var window = ticker.Window;
+        var last = ticker.Last.Candle.Close;
+        var change = last - window.Open;
+        w.WriteStartObject();
+        w.WriteString("symbol", symbol);
+        w.WriteString("priceChange", change.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("priceChangePercent", (window.Open == 0 ? 0m : Math.Round(change / window.Open * 100, 3, MidpointRounding.AwayFromZero)).ToString("0.000", CultureInfo.InvariantCulture));
+        if (window.QuoteVolume is { } quote && window.Volume > 0)
+        {
+            w.WriteString("weightedAvgPrice", Math.Round(quote / window.Volume, 8, MidpointRounding.AwayFromZero).ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (!_futures && ticker.PreviousClose is { } previous)
+        {
+            w.WriteString("prevClosePrice", previous.ToString(CultureInfo.InvariantCulture));
+        }
+
+        w.WriteString("lastPrice", last.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("openPrice", window.Open.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("highPrice", window.High.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("lowPrice", window.Low.ToString(CultureInfo.InvariantCulture));
+        w.WriteString("volume", window.Volume.ToString(CultureInfo.InvariantCulture));
+        if (window.QuoteVolume is { } quoteVolume)
+        {
+            w.WriteString("quoteVolume", quoteVolume.ToString(CultureInfo.InvariantCulture));
+        }
+
+        w.WriteNumber("openTime", window.FromMs);
+        w.WriteNumber("closeTime", ticker.CloseMs - 1);
+        if (window.TradeCount is { } count)
+        {
+            w.WriteNumber("count", count);
+        }
+
+        w.WriteEndObject();
     }
 
     private void Hold(string symbol, Instrument instrument, Dictionary<string, string> rawEntries)

@@ -18,7 +18,8 @@ namespace CryptoRun.Replay.Venues;
 /// <c>[time, low, high, open, close, volume]</c> as JSON numbers), <c>/products/{id}/trades</c>
 /// (recorded <c>match</c> frames, newest first, <c>CB-BEFORE</c>/<c>CB-AFTER</c> cursors),
 /// <c>/products/{id}/book</c> (the recorded <c>snapshot</c> frame: price and size per level; the
-/// feed recorded no order counts) and <c>/time</c>; errors as <c>{"message": "..."}</c>. Public
+/// feed recorded no order counts), <c>/products/{id}/ticker</c> (see <see cref="Ticker"/>) and
+/// <c>/time</c>; errors as <c>{"message": "..."}</c>. Public
 /// rate limit: 10 requests a second with bursts up to 15 (a lazy-fill <see cref="TokenBucket"/> on
 /// the replay clock); over it, HTTP 429 <c>{"message":"Public rate limit exceeded"}</c> with no
 /// rate-limit headers.
@@ -35,11 +36,16 @@ internal sealed class CoinbaseReplay : IReplayVenue
     private static readonly string[] TradeFields = ["time", "trade_id", "price", "size", "side"];
     private static readonly string[] BookSides = ["bids", "asks"];
 
+    /// <summary>REST ticker field and the recorded WebSocket <c>ticker</c> field it comes from.</summary>
+    private static readonly (string RestName, string WsName)[] TickerFields =
+        [("trade_id", "trade_id"), ("price", "price"), ("size", "last_size"), ("time", "time"), ("bid", "best_bid"), ("ask", "best_ask"), ("volume", "volume_24h")];
+
     private readonly ReplayVenueContext _context;
     private readonly Dictionary<string, string> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Product, long Granularity), ReplaySeries> _series = [];
     private readonly Dictionary<string, JsonElement> _books = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<JsonElement>> _trades = new(StringComparer.Ordinal);
+    private readonly RecordedTickers _tickers = new();
     private readonly List<Instrument> _instruments = [];
     private readonly TokenBucket _bucket = new(perSecond: 10, burst: 15);
 
@@ -88,6 +94,12 @@ internal sealed class CoinbaseReplay : IReplayVenue
                 }
 
                 list.Add(message.Clone());
+                Hold(product, market.Instrument, raw);
+            }
+            else if (type == "ticker" && message.TryGetProperty("time", out var time)
+                && DateTimeOffset.TryParse(time.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+            {
+                _tickers.Add(product, at.ToUnixTimeMilliseconds(), message.Clone());
                 Hold(product, market.Instrument, raw);
             }
         }
@@ -180,6 +192,69 @@ internal sealed class CoinbaseReplay : IReplayVenue
         routes.MapGet("/products/{id}/candles", Candles);
         routes.MapGet("/products/{id}/trades", Trades);
         routes.MapGet("/products/{id}/book", Book);
+        routes.MapGet("/products/{id}/ticker", Ticker);
+    }
+
+    /// <summary>
+    /// <c>GET /products/{id}/ticker</c>: <c>{"trade_id", "price", "size", "time", "bid", "ask", "volume"}</c>
+    /// (the last trade, the best bid and ask, the 24 h volume in base units), from the recorded
+    /// <c>ticker</c> frame whose <c>time</c> is the latest at or before the replay clock (its
+    /// <c>trade_id</c>, <c>price</c>, <c>last_size</c>, <c>time</c>, <c>best_bid</c>,
+    /// <c>best_ask</c>, <c>volume_24h</c>, strings as recorded); else, for a product with a candle
+    /// series, from the latest candle closed at the clock (<c>price</c> its close, <c>time</c> its
+    /// close time, <c>volume</c> the sum of the 24 h of candles before it when the series covers them,
+    /// and no <c>trade_id</c>, <c>size</c>, <c>bid</c> or <c>ask</c>); else, as for an unknown
+    /// product, HTTP 404 <c>{"message":"NotFound"}</c>.
+    /// </summary>
+    /// <remarks>
+    /// Shape: docs.cdp.coinbase.com/api-reference/exchange-api/rest-api/products/get-product-ticker
+    /// ("Gets snapshot information about the last trade (tick), best bid/ask and 24h volume"; fields
+    /// ask, bid, volume, trade_id, price, size, time). The v1 <c>ticker</c> frames of
+    /// <c>COINBASE.ws.28.0</c> carry the same values under their WebSocket names.
+    /// </remarks>
+    private Task Ticker(HttpContext context, string id)
+    {
+        if (!_entries.ContainsKey(id))
+        {
+            return NotFound(context);
+        }
+
+        var now = _context.NowMs;
+        if (_tickers.TryLatest(id, now, out var recorded))
+        {
+            return ReplayHttp.Send(context, 200, ReplayHttp.Json(w =>
+            {
+                w.WriteStartObject();
+                foreach (var (rest, ws) in TickerFields)
+                {
+                    if (recorded.TryGetProperty(ws, out var value))
+                    {
+                        w.WritePropertyName(rest);
+                        value.WriteTo(w);
+                    }
+                }
+
+                w.WriteEndObject();
+            }));
+        }
+
+        if (CandleTicker.At(_series.Where(s => s.Key.Product == id).Select(s => s.Value), now) is not { } candles)
+        {
+            return NotFound(context);
+        }
+
+        return ReplayHttp.Send(context, 200, ReplayHttp.Json(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("price", candles.Last.Candle.Close.ToString(CultureInfo.InvariantCulture));
+            w.WriteString("time", DateTimeOffset.FromUnixTimeMilliseconds(candles.CloseMs).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
+            if (candles.Covers24h)
+            {
+                w.WriteString("volume", candles.Window.Volume.ToString(CultureInfo.InvariantCulture));
+            }
+
+            w.WriteEndObject();
+        }));
     }
 
     private Task Candles(HttpContext context, string id)

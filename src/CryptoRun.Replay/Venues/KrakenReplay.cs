@@ -17,7 +17,8 @@ namespace CryptoRun.Replay.Venues;
 /// committed candles after the exclusive <c>since</c>, plus the candle in progress when the clock is
 /// inside the recording; <c>last</c> is the last committed open time), <c>/0/public/Trades</c>
 /// (recorded <c>trade</c> frames), <c>/0/public/Depth</c> (the recorded <c>book-1000</c> snapshot),
-/// <c>/0/public/Time</c>; errors as HTTP 200 with <c>{"error": ["EQuery:Unknown asset pair"]}</c>.
+/// <c>/0/public/Ticker</c> (see <see cref="Ticker"/>), <c>/0/public/Time</c>; errors as HTTP 200
+/// with <c>{"error": ["EQuery:Unknown asset pair"]}</c>.
 /// Public rate limit: a call counter per currency pair for <c>OHLC</c> and <c>Trades</c> and one for
 /// all other public calls, each +1 per call, decaying 1 a second, at most 15 (a
 /// <see cref="DecayingCounter"/>); a call over it gets HTTP 200 <c>{"error":["EAPI:Rate limit exceeded"]}</c>.
@@ -44,6 +45,7 @@ internal sealed class KrakenReplay : IReplayVenue
     private readonly Dictionary<(string Pair, long Minutes), ReplaySeries> _series = [];
     private readonly Dictionary<string, JsonElement> _books = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<JsonElement>> _trades = new(StringComparer.Ordinal);
+    private readonly RecordedTickers _tickers = new();
     private readonly List<Instrument> _instruments = [];
     private readonly List<string> _notices = [];
     private readonly DecayingCounter _counters = new(maximum: 15, decayPerSecond: 1);
@@ -95,6 +97,12 @@ internal sealed class KrakenReplay : IReplayVenue
                 }
 
                 list.AddRange(message[1].EnumerateArray().Select(t => t.Clone()));
+                Hold(market.VenueSymbol, market.Instrument, raw);
+            }
+            else if (channel == "ticker" && message[1].ValueKind == JsonValueKind.Object)
+            {
+                // The payload carries no time: the capture's receive time stands for it.
+                _tickers.Add(market.VenueSymbol, (long)Math.Floor(frame.ReceivedAt * 1000), message[1].Clone());
                 Hold(market.VenueSymbol, market.Instrument, raw);
             }
         }
@@ -185,6 +193,160 @@ internal sealed class KrakenReplay : IReplayVenue
         routes.MapGet("/0/public/OHLC", Ohlc);
         routes.MapGet("/0/public/Trades", Trades);
         routes.MapGet("/0/public/Depth", Depth);
+        routes.MapGet("/0/public/Ticker", Ticker);
+    }
+
+    /// <summary>
+    /// <c>GET /0/public/Ticker?pair=</c>: <c>{"error": [], "result": {"PAIR": {"a", "b", "c", "v", "p",
+    /// "t", "l", "h", "o"}}}</c> for each pair asked (key, altname or wsname, comma-separated; all held
+    /// pairs with a ticker when <c>pair</c> is absent), keyed by the pair key. From the recorded
+    /// <c>ticker</c> frame received latest at or before the replay clock (the WebSocket payload has no
+    /// time; the capture's receive time is used), with the REST types: the whole lot volume of
+    /// <c>a</c>/<c>b</c> as a string and <c>o</c> as today's opening price (the frame's <c>o[0]</c>).
+    /// Else, for a pair with a candle series, from the latest candle closed at the clock: <c>c</c> =
+    /// [close] (no lot volume), and, when the series covers the 24 h before that candle's close,
+    /// <c>v</c>, <c>l</c>, <c>h</c> = [today since 00:00 UTC, last 24 h], <c>p</c> (VWAP) and <c>t</c>
+    /// (trade counts) when the file has quote volumes and trade counts, <c>o</c> today's first open;
+    /// no <c>a</c> or <c>b</c>. A pair unknown, or without a ticker at the clock, makes the whole
+    /// request <c>{"error":["EQuery:Unknown asset pair"]}</c> with HTTP 200.
+    /// </summary>
+    /// <remarks>
+    /// Shape: docs.kraken.com/rest/#tag/Market-Data/operation/getTickerInformation ("a = ask
+    /// array(&lt;price&gt;, &lt;whole lot volume&gt;, &lt;lot volume&gt;), b = bid array(...), c = last
+    /// trade closed array(&lt;price&gt;, &lt;lot volume&gt;), v = volume array(&lt;today&gt;, &lt;last 24
+    /// hours&gt;), p = volume weighted average price array(...), t = number of trades array(...), l =
+    /// low array(...), h = high array(...), o = today's opening price"; <c>pair</c> optional, default
+    /// all tradeable pairs). Counted against the IP call counter like the other non-OHLC, non-Trades calls.
+    /// </remarks>
+    private Task Ticker(HttpContext context)
+    {
+        var now = _context.NowMs;
+        var pairs = new List<string>();
+        if (context.Query("pair") is not { } requested)
+        {
+            pairs.AddRange(_entries.Keys.Where(p => TickerAt(p, now) is not null));
+        }
+        else
+        {
+            foreach (var name in requested.Split(','))
+            {
+                if (_aliases.GetValueOrDefault(name) is not { } pair || TickerAt(pair, now) is null)
+                {
+                    return Error(context, "EQuery:Unknown asset pair");
+                }
+
+                if (!pairs.Contains(pair))
+                {
+                    pairs.Add(pair);
+                }
+            }
+        }
+
+        return Ok(context, w =>
+        {
+            w.WriteStartObject();
+            foreach (var pair in pairs)
+            {
+                w.WritePropertyName(pair);
+                switch (TickerAt(pair, now))
+                {
+                    case JsonElement recorded:
+                        WriteRecordedTicker(w, recorded);
+                        break;
+                    case CandleTicker candles:
+                        WriteCandleTicker(w, candles);
+                        break;
+                }
+            }
+
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>The recorded ticker (a <see cref="JsonElement"/>) or the <see cref="CandleTicker"/> a pair has at a time, or null.</summary>
+    private object? TickerAt(string pair, long nowMs)
+        => _tickers.TryLatest(pair, nowMs, out var recorded)
+            ? recorded
+            : CandleTicker.At(_series.Where(s => s.Key.Pair == pair).Select(s => s.Value), nowMs);
+
+    private static void WriteRecordedTicker(Utf8JsonWriter w, JsonElement ticker)
+    {
+        w.WriteStartObject();
+        foreach (var field in ticker.EnumerateObject())
+        {
+            if (field.NameEquals("o") && field.Value.ValueKind == JsonValueKind.Array && field.Value.GetArrayLength() > 0)
+            {
+                // The WebSocket sends [today, last 24 hours]; REST gives today's opening price alone.
+                w.WritePropertyName("o");
+                field.Value[0].WriteTo(w);
+            }
+            else if ((field.NameEquals("a") || field.NameEquals("b")) && field.Value.ValueKind == JsonValueKind.Array)
+            {
+                // The WebSocket sends the whole lot volume as an integer; REST as a string.
+                w.WriteStartArray(field.Name);
+                foreach (var item in field.Value.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.Number)
+                    {
+                        w.WriteStringValue(item.GetRawText());
+                    }
+                    else
+                    {
+                        item.WriteTo(w);
+                    }
+                }
+
+                w.WriteEndArray();
+            }
+            else
+            {
+                field.WriteTo(w);
+            }
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteCandleTicker(Utf8JsonWriter w, CandleTicker candles)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("c");
+        w.Text(candles.Last.Candle.Close);
+        w.WriteEndArray();
+        if (candles.Covers24h)
+        {
+            var (today, day) = (candles.Today, candles.Window);
+            Pair(w, "v", today.Volume, day.Volume);
+            if (today.QuoteVolume is { } todayQuote && day.QuoteVolume is { } dayQuote)
+            {
+                Pair(w, "p", Vwap(todayQuote, today.Volume), Vwap(dayQuote, day.Volume));
+            }
+
+            if (today.TradeCount is { } todayTrades && day.TradeCount is { } dayTrades)
+            {
+                w.WriteStartArray("t");
+                w.WriteNumberValue(todayTrades);
+                w.WriteNumberValue(dayTrades);
+                w.WriteEndArray();
+            }
+
+            Pair(w, "l", today.Low, day.Low);
+            Pair(w, "h", today.High, day.High);
+            w.WriteString("o", today.Open.ToString(CultureInfo.InvariantCulture));
+        }
+
+        w.WriteEndObject();
+
+        // As the OHLC rows: 0 when nothing traded.
+        static decimal Vwap(decimal quote, decimal volume) => volume > 0 ? Math.Round(quote / volume, 10) : 0m;
+
+        static void Pair(Utf8JsonWriter w, string name, decimal today, decimal last24h)
+        {
+            w.WriteStartArray(name);
+            w.Text(today);
+            w.Text(last24h);
+            w.WriteEndArray();
+        }
     }
 
     private Task AssetPairs(HttpContext context)

@@ -16,11 +16,13 @@ namespace CryptoRun.Replay.Venues;
 /// 1440 candles) and <c>/history-candles</c> (all; both at most 300 per request, newest first,
 /// <c>after</c>/<c>before</c> exclusive, <c>confirm</c> "0" for the candle in progress),
 /// <c>/api/v5/market/trades</c> (recorded <c>trades</c> frames), <c>/api/v5/market/books</c> (the
-/// recorded <c>books</c> snapshot), <c>/api/v5/public/time</c>; errors as
+/// recorded <c>books</c> snapshot), <c>/api/v5/market/ticker</c> (see <see cref="Ticker"/>),
+/// <c>/api/v5/public/time</c>; errors as
 /// <c>{"code": "51001", "msg": "...", "data": []}</c>, an unknown instrument with HTTP 200.
 /// Public rate limits per endpoint and 2 s window (a <see cref="WindowCounter"/>): <c>public/time</c>
 /// 10, <c>public/instruments</c> 20 per <c>instType</c>, <c>market/candles</c> 40,
-/// <c>market/history-candles</c> 20, <c>market/trades</c> 100, <c>market/books</c> 40; over it, HTTP
+/// <c>market/history-candles</c> 20, <c>market/trades</c> 100, <c>market/books</c> 40,
+/// <c>market/ticker</c> 20; over it, HTTP
 /// 429 <c>{"code":"50011","msg":"Rate limit reached. Please refer to API documentation and throttle
 /// requests accordingly.","data":[]}</c>.
 /// </summary>
@@ -40,6 +42,9 @@ internal sealed class OkxReplay : IReplayVenue
 
     private static readonly string[] BookSides = ["asks", "bids"];
 
+    /// <summary>Ticker fields a candle cannot give: served as OKX's empty value <c>""</c>.</summary>
+    private static readonly string[] UnknownFromCandles = ["lastSz", "askPx", "askSz", "bidPx", "bidSz"];
+
     /// <summary>Requests per 2 s window, per endpoint (instruments also per <c>instType</c>).</summary>
     private static readonly Dictionary<string, int> EndpointLimits = new(StringComparer.Ordinal)
     {
@@ -49,6 +54,7 @@ internal sealed class OkxReplay : IReplayVenue
         ["/api/v5/market/history-candles"] = 20,
         ["/api/v5/market/trades"] = 100,
         ["/api/v5/market/books"] = 40,
+        ["/api/v5/market/ticker"] = 20,
     };
 
     private readonly ReplayVenueContext _context;
@@ -56,6 +62,7 @@ internal sealed class OkxReplay : IReplayVenue
     private readonly Dictionary<(string InstId, string Bar), ReplaySeries> _series = [];
     private readonly Dictionary<string, JsonElement> _books = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<JsonElement>> _trades = new(StringComparer.Ordinal);
+    private readonly RecordedTickers _tickers = new();
     private readonly List<Instrument> _instruments = [];
     private readonly List<string> _notices = [];
     private readonly WindowCounter _windows = new(windowMs: 2000);
@@ -116,6 +123,12 @@ internal sealed class OkxReplay : IReplayVenue
                 }
 
                 list.AddRange(data.EnumerateArray().Select(t => t.Clone()));
+                Hold(instId, market.Instrument, raw);
+            }
+            else if (channel == "tickers" && data.GetArrayLength() > 0 && data[0].TryGetProperty("ts", out var ts)
+                && long.TryParse(ts.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var tsMs))
+            {
+                _tickers.Add(instId, tsMs, data[0].Clone());
                 Hold(instId, market.Instrument, raw);
             }
         }
@@ -204,6 +217,79 @@ internal sealed class OkxReplay : IReplayVenue
         routes.MapGet("/api/v5/market/history-candles", context => Candles(context, recentOnly: false));
         routes.MapGet("/api/v5/market/trades", Trades);
         routes.MapGet("/api/v5/market/books", Books);
+        routes.MapGet("/api/v5/market/ticker", Ticker);
+    }
+
+    /// <summary>
+    /// <c>GET /api/v5/market/ticker?instId=</c>: <c>data = [{instType, instId, last, lastSz, askPx,
+    /// askSz, bidPx, bidSz, open24h, high24h, low24h, volCcy24h, vol24h, sodUtc0, sodUtc8, ts}]</c>,
+    /// the recorded <c>tickers</c> frame's <c>data[0]</c> (the same fields) whose <c>ts</c> is the
+    /// latest at or before the replay clock. Else, for an instrument with a candle series, from the
+    /// latest candle closed at the clock: <c>last</c> its close, <c>ts</c> its close time, the 24 h
+    /// fields over the candles of the 24 h before it when the series covers them (<c>vol24h</c> the
+    /// base volume, <c>volCcy24h</c> the quote volume for spot and the base volume for swaps, as the
+    /// replay's candles do), <c>sodUtc0</c>/<c>sodUtc8</c> the open of the candle at 00:00 UTC / UTC+8
+    /// when the series has it, and <c>""</c> (OKX's empty value) for <c>lastSz</c>, bid, ask and
+    /// anything not known. No <c>instId</c>: HTTP 400 code 50014; an unknown instrument, or one without
+    /// a ticker at the clock: HTTP 200 code 51001.
+    /// </summary>
+    /// <remarks>
+    /// Shape and limit: okx.com/docs-v5/en/#order-book-trading-market-data-get-ticker ("Retrieve the
+    /// latest price snapshot, best bid/ask price, and trading volume in the last 24 hours"; "Rate Limit:
+    /// 20 requests per 2 seconds", "Rate limit rule: IP"; response parameters as above).
+    /// </remarks>
+    private Task Ticker(HttpContext context)
+    {
+        var instId = context.Query("instId");
+        if (instId is null)
+        {
+            return Error(context, 400, "50014", "Parameter instId can not be empty.");
+        }
+
+        if (!_entries.TryGetValue(instId, out var entry))
+        {
+            return Error(context, 200, "51001", "Instrument ID does not exist");
+        }
+
+        var now = _context.NowMs;
+        if (_tickers.TryLatest(instId, now, out var recorded))
+        {
+            return Ok(context, recorded.WriteTo);
+        }
+
+        if (CandleTicker.At(_series.Where(s => s.Key.InstId == instId).Select(s => s.Value), now) is not { } candles)
+        {
+            return Error(context, 200, "51001", "Instrument ID does not exist");
+        }
+
+        var spot = entry.Type == "SPOT";
+        return Ok(context, w =>
+        {
+            static string Text(decimal? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
+            var day = candles.Covers24h ? candles.Window : null;
+            var lastOpen = candles.Last.Candle.OpenTimeMs;
+            var utc0 = lastOpen - (((lastOpen % CandleTicker.DayMs) + CandleTicker.DayMs) % CandleTicker.DayMs);
+            const long eightHours = 8 * 3_600_000;
+            var utc8 = lastOpen + eightHours - ((((lastOpen + eightHours) % CandleTicker.DayMs) + CandleTicker.DayMs) % CandleTicker.DayMs) - eightHours;
+            w.WriteStartObject();
+            w.WriteString("instType", entry.Type);
+            w.WriteString("instId", instId);
+            w.WriteString("last", Text(candles.Last.Candle.Close));
+            foreach (var unknown in UnknownFromCandles)
+            {
+                w.WriteString(unknown, "");
+            }
+
+            w.WriteString("open24h", Text(day?.Open));
+            w.WriteString("high24h", Text(day?.High));
+            w.WriteString("low24h", Text(day?.Low));
+            w.WriteString("volCcy24h", Text(spot ? day?.QuoteVolume : day?.Volume));
+            w.WriteString("vol24h", Text(day?.Volume));
+            w.WriteString("sodUtc0", Text(candles.OpenAt(utc0)));
+            w.WriteString("sodUtc8", Text(candles.OpenAt(utc8)));
+            w.WriteString("ts", candles.CloseMs.ToString(CultureInfo.InvariantCulture));
+            w.WriteEndObject();
+        });
     }
 
     private Task ListInstruments(HttpContext context)

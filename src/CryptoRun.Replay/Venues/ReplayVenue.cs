@@ -13,7 +13,7 @@ namespace CryptoRun.Replay.Venues;
 /// <param name="Time">The venue's clock.</param>
 /// <param name="Series">Candle series to serve.</param>
 /// <param name="Responses">Recorded HTTP responses of the venue (market metadata, REST book snapshots).</param>
-/// <param name="Frames">Recorded WebSocket frames of the venue (trades, book snapshots).</param>
+/// <param name="Frames">Recorded WebSocket frames of the venue (trades, book snapshots, tickers).</param>
 /// <param name="EnforceLimits">Whether the venue refuses requests over its rate limits (<see cref="ReplayOptions.EnforceLimits"/>).</param>
 internal sealed record ReplayVenueContext(
     string Name,

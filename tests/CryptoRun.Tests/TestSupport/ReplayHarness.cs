@@ -64,6 +64,11 @@ internal sealed class ReplayHarness : IAsyncDisposable
 
     public HttpClient Client() => _http.Client();
 
+    /// <summary>The named venue's connector over this replay, on its clock.</summary>
+    public T Connect<T>(string venue)
+        where T : class, CryptoRun.Providers.IMarketDataProvider
+        => _http.Connect<T>(venue, Clock);
+
     public async Task<Answer> GetAsync(string pathAndQuery, CancellationToken cancellationToken = default)
     {
         using var client = Client();

@@ -50,7 +50,8 @@ public sealed class HistoryCommandTests(ReplayFixture replay) : IClassFixture<Re
     public async Task ImportThenExport_CoinbaseMinutes_CsvCarriesTheFileValuesExactly()
     {
         using var dir = new TempDir();
-        var cli = new CliRun(dir.Path);
+        // Import makes no request: a frozen clock gives an exact fetched_at.
+        var cli = new CliRun(dir.Path, new ManualClock(ReplayFixture.Now));
 
         var import = await cli.RunAsync("history", "import", TestData.CoinbaseMinute, "--venue", "coinbase", "--symbol", "BTC/USD", "--timeframe", "1m");
         var export = await cli.RunAsync("history", "export", "--venue", "coinbase", "--symbol", "BTC/USD", "--timeframe", "1m");

@@ -22,7 +22,7 @@ public sealed class IngestCommandTests
             "ingest", "--once", "--config", "offline.yaml", "--endpoint", $"all={replay.Server.BaseAddress}");
 
         Assert.True(result.ExitCode == 0, result.Out + result.Error);
-        Assert.StartsWith("ingest: 2 spot instruments via coinbase -> kraken, 0 DEX pairs via dexscreener -> defillama -> thegraph, every 60s; store ", result.Lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("ingest: 2 spot instruments via coinbase -> kraken, 0 DEX pairs via dexscreener -> defillama -> thegraph, every 1m; store ", result.Lines[0], StringComparison.Ordinal);
         Assert.EndsWith("; config " + dir.File("offline.yaml"), result.Lines[0], StringComparison.Ordinal);
         Assert.Contains(result.Lines, l => l.StartsWith("cycle 1 spot SKL/USD: STORED 0.7902 from coinbase (OK); coinbase served: primary", StringComparison.Ordinal));
         Assert.Contains(result.Lines, l => l.StartsWith("cycle 1 spot XMR/USD: STORED 353.81000000 from kraken (OK); coinbase failed: ", StringComparison.Ordinal));
@@ -83,13 +83,13 @@ public sealed class IngestCommandTests
         dir.Write("offline.yaml", "ingest:\n  spot: [SKL/USD]\n");
         using var output = new StringWriter();
         var synchronized = TextWriter.Synchronized(output);
-        var clock = new ManualClock(ReplayFixture.Now);
-        var environment = new CliEnvironment(synchronized, TextWriter.Null, interactive: false, clock, dir.Path, new Dictionary<string, string>());
+        // The real clock: Coinbase's spacing makes the cycle's second request wait 100 ms.
+        var environment = new CliEnvironment(synchronized, TextWriter.Null, interactive: false, TimeProvider.System, dir.Path, new Dictionary<string, string>());
         using var ctrlC = new CancellationTokenSource();
 
         var run = IngestCommand.RunAsync(environment, once: false, TimeSpan.FromSeconds(60), dir.File("cryptorun.db"), "offline.yaml", [$"all={replay.Server.BaseAddress}"], ctrlC.Token);
 
-        // The first cycle runs at once, then the loop waits 60 s on the (manual) clock: stop it there.
+        // The first cycle runs at once, then the loop waits 60 s: stop it there.
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (!output.ToString().Contains("cycle 1 spot SKL/USD: STORED", StringComparison.Ordinal) && waited.Elapsed < TimeSpan.FromSeconds(30))
         {
@@ -97,6 +97,7 @@ public sealed class IngestCommandTests
         }
 
         Assert.False(run.IsCompleted, output.ToString());
+        Assert.Contains("cycle 1 spot SKL/USD: STORED", output.ToString(), StringComparison.Ordinal);
 
         await ctrlC.CancelAsync();
         var code = await run;

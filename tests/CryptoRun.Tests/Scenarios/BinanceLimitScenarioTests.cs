@@ -74,9 +74,8 @@ public sealed class BinanceLimitScenarioTests
 
         // Another client on the same IP runs into the limit, gets a 429, and keeps going: the IP is banned for 2 minutes.
         await kit.Replay.GetManyAsync(ExchangeInfo, (1200 - (ExchangeInfoWeight + 2)) / ExchangeInfoWeight);
-        var refused = await kit.Replay.GetManyAsync(ExchangeInfo, 3);
-        Assert.Equal(429, refused[^2].Code);
-        Assert.Equal(418, refused[^1].Code);
+        var refused = await kit.Replay.GetManyAsync(ExchangeInfo, 2);
+        Assert.Equal([429, 418], refused.Select(r => r.Code));
         var banEnds = kit.Clock.GetUtcNow().AddMinutes(2);
 
         // Ours does not know yet: its next request is answered 418 with the ban's Retry-After.

@@ -8,7 +8,10 @@ internal sealed record CliResult(int ExitCode, string Out, string Error)
     public string[] Lines => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
-/// <summary>Runs <c>cryptorun</c> commands in-process with captured output, a clock and a working folder.</summary>
+/// <summary>
+/// Runs <c>cryptorun</c> commands in-process with captured output, a clock and a working folder. The
+/// clock is by default real time starting at <see cref="ReplayFixture.Now"/>.
+/// </summary>
 internal sealed class CliRun(string workingDirectory, TimeProvider? time = null, IReadOnlyDictionary<string, string>? variables = null)
 {
     public async Task<CliResult> RunAsync(params string[] args)
@@ -19,7 +22,7 @@ internal sealed class CliRun(string workingDirectory, TimeProvider? time = null,
             output,
             error,
             interactive: false,
-            time ?? new ManualClock(ReplayFixture.Now),
+            time ?? new ShiftedClock(ReplayFixture.Now),
             workingDirectory,
             variables ?? new Dictionary<string, string>());
         var code = await CliApp.RunAsync(args, environment);

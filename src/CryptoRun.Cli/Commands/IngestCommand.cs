@@ -65,7 +65,7 @@ internal static class IngestCommand
                 foreach (var o in outcomes)
                 {
                     var price = o.Price?.ToString(CultureInfo.InvariantCulture) ?? "-";
-                    output.WriteLine($"cycle {cycles} {o.Key}: {o.Result.ToString().ToUpperInvariant()} {price} from {o.ServedBy ?? "-"} ({o.Status?.ToText() ?? "-"}); {o.Detail}");
+                    output.WriteLine($"cycle {cycles} {o.Key}: {Label(o.Result)} {price} from {o.ServedBy ?? "-"} ({o.Status?.ToText() ?? "-"}); {o.Detail}");
                 }
 
                 if (once)
@@ -84,4 +84,10 @@ internal static class IngestCommand
         output.WriteLine($"ingest: {cycles} cycles, {stored} records stored, {gaps} gaps");
         return ExitCodes.Ok;
     }
+
+    private static string Label(IngestResult result) => result switch
+    {
+        IngestResult.WriteFailed => "WRITE_FAILED",
+        _ => result.ToString().ToUpperInvariant(),
+    };
 }

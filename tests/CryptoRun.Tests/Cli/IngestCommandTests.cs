@@ -64,6 +64,34 @@ public sealed class IngestCommandTests
     }
 
     [Fact]
+    public async Task IngestOnce_StoreRefusesTheWrite_SaysWriteFailedAndKeepsWhatWasStored()
+    {
+        await using var replay = await ReplayHarness.StartAsync();
+        using var dir = new TempDir();
+        dir.Write("offline.yaml", "ingest:\n  spot: [SKL/USD]\n");
+        var cli = new CliRun(dir.Path, TimeProvider.System);
+        string[] args = ["ingest", "--once", "--config", "offline.yaml", "--endpoint", $"all={replay.Server.BaseAddress}"];
+        await cli.RunAsync(args);
+
+        // The disk "fills": SQLite refuses every spot-quote insert.
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dir.File("cryptorun.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TRIGGER disk_full BEFORE INSERT ON spot_quotes BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var result = await cli.RunAsync(args);
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        Assert.Contains(result.Lines, l => l.StartsWith("cycle 1 spot SKL/USD: WRITE_FAILED 0.7902 from coinbase (OK); ", StringComparison.Ordinal) && l.Contains("database or disk is full", StringComparison.Ordinal));
+        Assert.Equal("ingest: 1 cycles, 0 records stored, 0 gaps", result.Lines[^1]);
+        await using var store = await SqliteStore.OpenAsync(dir.File("cryptorun.db"));
+        Assert.Single(await store.ReadSpotQuotesAsync(Instrument.Parse("SKL/USD")));
+    }
+
+    [Fact]
     public async Task Ingest_ConfigFileNamedButMissing_ExitsTwoNamingIt()
     {
         using var dir = new TempDir();

@@ -19,13 +19,17 @@ public sealed class BinanceLimitScenarioTests
     private const int ExchangeInfoWeight = 20;
     private static readonly Instrument Avax = Instrument.Parse("AVAX/USDT");
     private static readonly Instrument Btc = Instrument.Parse("BTC/USD");
+    private static readonly Instrument BtcUsdt = Instrument.Parse("BTC/USDT");
 
     [Fact]
-    public async Task ConcurrentBackfill_ThreeSeriesWhileAnotherClientSpentMostOfTheMinute_ZeroRefusals()
+    public async Task ConcurrentBackfill_ThreeInstrumentsWhileAnotherClientSpentMostOfTheMinute_ZeroRefusals()
     {
+        // Only AVAX/USDT and BTC/USD candles were recorded: the third instrument, BTC/USDT, is served
+        // from the BTC/USD minute recording (what matters here is each request's weight).
         await using var kit = await ScenarioKit.StartAsync(candles:
         [
             new ReplayCandleSource("binance", Avax, Timeframe.M1, TestData.AvaxMonth),
+            new ReplayCandleSource("binance", BtcUsdt, Timeframe.M1, TestData.CoinbaseMinute),
             new ReplayCandleSource("binance", Btc, Timeframe.M1, TestData.CoinbaseMinute),
             new ReplayCandleSource("binance", Btc, Timeframe.H1, TestData.CoinbaseHour),
         ]);
@@ -41,7 +45,8 @@ public sealed class BinanceLimitScenarioTests
         var reports = await kit.RunAsync(Task.WhenAll(
             backfill.RunAsync(binance, Avax, Timeframe.M1, Range("2026-07-01", "2026-08-01")),
             backfill.RunAsync(binance, Btc, Timeframe.M1, Range("2020-11-22", "2020-12-20")),
-            backfill.RunAsync(binance, Btc, Timeframe.H1, Range("2018-05-15", "2020-11-23"))));
+            backfill.RunAsync(binance, Btc, Timeframe.H1, Range("2018-05-15", "2020-11-23")),
+            backfill.RunAsync(binance, BtcUsdt, Timeframe.M1, Range("2020-11-22", "2020-12-20"))));
 
         var ours = kit.Requests("binance").Skip(other.Count).ToList();
         Assert.DoesNotContain(ours, r => r.Status is 429 or 418);
@@ -50,6 +55,7 @@ public sealed class BinanceLimitScenarioTests
         Assert.Equal(27950, reports[1].CandlesStored);
         Assert.Equal(reports[2].CandlesFetched, reports[2].CandlesStored);
         Assert.True(reports[2].CandlesStored > 22_000, $"{reports[2].CandlesStored} hourly candles");
+        Assert.Equal(27950, reports[3].CandlesStored);
 
         // The backfill needed more weight than the first minute had left: it ran up to the limit, then waited for the next minute.
         var perMinute = kit.Requests("binance")

@@ -148,7 +148,8 @@ public sealed class DegradationScenarioTests
             faults: $"rules:\n  - venue: coinbase\n    path: {TickerPath}\n    status: 500\n",
             candles: ScenarioKit.BtcUsdEverywhere());
 
-        var answer = await Quote(kit);
+        // Fine clock steps: the clock also moves while requests are in flight, which would blur the gaps.
+        var answer = await Quote(kit, step: TimeSpan.FromMilliseconds(20));
 
         Assert.Equal("kraken", answer.ServedBy);
         Assert.Equal(FetchStatus.Ok, answer.Provenance.Status);
@@ -157,13 +158,14 @@ public sealed class DegradationScenarioTests
         Assert.Contains("HTTP 500", answer.Attempts[0].Reason, StringComparison.Ordinal);
         Assert.Equal(new ProviderAttempt("kraken", AttemptOutcome.Served, "fallback"), answer.Attempts[1]);
 
-        // One attempt and three retries, each after an exponential backoff of 1, 2, 4 s (±20 % jitter).
+        // One attempt and three retries, each after an exponential backoff of 1, 2, 4 s (±20 % jitter;
+        // the upper bounds allow for the clock moving while each request is in flight).
         var tries = kit.Requests("coinbase").Where(r => r.Path == TickerPath).Select(r => r.Time).ToList();
         Assert.Equal(4, tries.Count);
         var gaps = tries.Zip(tries.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
-        Assert.InRange(gaps[0], 0.8, 1.5);
-        Assert.InRange(gaps[1], 1.6, 2.7);
-        Assert.InRange(gaps[2], 3.2, 5.0);
+        Assert.InRange(gaps[0], 0.8, 1.7);
+        Assert.InRange(gaps[1], 1.6, 2.9);
+        Assert.InRange(gaps[2], 3.2, 5.3);
     }
 
     [Fact]
@@ -173,19 +175,22 @@ public sealed class DegradationScenarioTests
             faults: $"rules:\n  - venue: coinbase\n    path: {TickerPath}\n    status: 429\n    retry_after: 7\n    count: 1\n",
             candles: ScenarioKit.BtcUsdEverywhere());
 
-        var answer = await Quote(kit);
+        // Fine clock steps: the clock also moves while requests are in flight, which would blur the gap.
+        var answer = await Quote(kit, step: TimeSpan.FromMilliseconds(20));
 
+        // The spot chain's backoff would wait about 1 s; Retry-After says 7.
         Assert.Equal("coinbase", answer.ServedBy);
         var tries = kit.Requests("coinbase").Where(r => r.Path == TickerPath).ToList();
         Assert.Equal([429, 200], tries.Select(r => r.Status));
-        Assert.InRange((tries[1].Time - tries[0].Time).TotalSeconds, 7, 7.5);
+        Assert.InRange((tries[1].Time - tries[0].Time).TotalSeconds, 7, 8);
     }
 
-    private static Task<RoutedAnswer<SpotQuote>> Quote(ScenarioKit kit, CacheTier tier = CacheTier.None)
+    private static Task<RoutedAnswer<SpotQuote>> Quote(ScenarioKit kit, CacheTier tier = CacheTier.None, TimeSpan? step = null)
         => kit.RunAsync(kit.Router.ExecuteAsync<ITickerProvider, SpotQuote>(
             DataClass.Spot,
             "ticker:BTC/USD",
             tier,
             (provider, ct) => provider.GetSpotQuoteAsync(ScenarioKit.BtcUsd, ct),
-            quote => SnapshotChecks.Problem(quote, new Provenance("gate", "gate", null, 0, DateTimeOffset.UnixEpoch))));
+            quote => SnapshotChecks.Problem(quote, new Provenance("gate", "gate", null, 0, DateTimeOffset.UnixEpoch))),
+            step);
 }

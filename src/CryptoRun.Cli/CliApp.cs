@@ -50,6 +50,11 @@ public static class CliApp
             HistoryImportCommand.Create(environment),
             HistoryExportCommand.Create(environment),
         };
+        var bars = new Command("bars", "Materialized bars (seed 002): build coarser bars with returns from stored candles, export them")
+        {
+            BarsMaterializeCommand.Create(environment),
+            BarsExportCommand.Create(environment),
+        };
         var replay = new Command("replay", "The replay venue: recorded real traffic served through the venues' APIs")
         {
             ReplayServeCommand.Create(environment),
@@ -58,6 +63,7 @@ public static class CliApp
         {
             DemoCommand.Create(environment),
             history,
+            bars,
             ProvidersProbeCommand.Create(environment),
             IngestCommand.Create(environment),
             replay,

@@ -94,4 +94,14 @@ internal static class CliOptions
             ? new TimeRange(fromMs, toMs)
             : throw new UsageException($"--to {TimeRange.Format(toMs)} must be after --from {TimeRange.Format(fromMs)} (ranges are half-open [from, to))");
     }
+
+    /// <summary>Parses an optional <c>[from, to)</c> pair: either bound may be absent (open-ended); null when both are.</summary>
+    /// <exception cref="UsageException">A time is malformed, or <c>to</c> is not after <c>from</c>.</exception>
+    internal static TimeRange? ParseOptionalRange(string? from, string? to) => (from, to) switch
+    {
+        (null, null) => null,
+        ({ } f, { } t) => ParseRange(f, t),
+        ({ } f, null) => new TimeRange(ParseTime(f, "--from"), long.MaxValue),
+        (null, { } t) => new TimeRange(long.MinValue, ParseTime(t, "--to")),
+    };
 }

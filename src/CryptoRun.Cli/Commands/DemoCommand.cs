@@ -90,7 +90,22 @@ internal static class DemoCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"fetched {fetched:N0} candles in {requests} requests over loopback in {elapsed.TotalSeconds:0.00} s{(requests == 0 ? " (the store already held everything)" : "")}; rate-limit refusals (429/418): {refused}"));
         environment.Console.Write(Coverage.Table(coverage));
+
+        // Seed 002's materialization: each 1m series becomes 5m, 15m, 1h and 1d bars with returns.
+        var materialized = new List<(SeriesKey Key, IReadOnlyList<Bars.MaterializedBar> Bars)>();
+        foreach (var series in server.Series.Where(s => s.Timeframe == Timeframe.M1))
+        {
+            var source = new SeriesKey(series.Venue, series.Instrument, series.Timeframe);
+            var built = await BarsMaterializeCommand.MaterializeAsync(store, store, source, DemoBarTimeframes, Bars.BarMaterializer.DefaultVolatilityWindow, cancellationToken);
+            materialized.AddRange(built.Select(b => (source with { Timeframe = b.Target }, b.Bars)));
+        }
+
+        output.WriteLine("materialized bars (from the 1m candles; returns of the last bar):");
+        environment.Console.Write(BarsTable.Of(materialized));
         output.WriteLine($"data lives in {store.Location} (SQLite). Export with: cryptorun history export --venue coinbase --symbol BTC/USD --timeframe 1m --db {store.Location}");
+        output.WriteLine($"and bars with: cryptorun bars export --venue coinbase --symbol BTC/USD --timeframe 1h --db {store.Location}");
         return ExitCodes.Ok;
     }
+
+    private static readonly Timeframe[] DemoBarTimeframes = [Timeframe.Parse("5m"), Timeframe.Parse("15m"), Timeframe.H1, Timeframe.D1];
 }

@@ -29,27 +29,15 @@ internal static class HistoryExportCommand
         var format = new Option<string>("--format") { Description = "csv or jsonl", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "jsonl");
         var command = new Command("export", "Write stored candles to standard output as CSV or JSON lines") { venue, symbol, timeframe, from, to, db, format };
-        command.SetAction((parse, cancellationToken) =>
-        {
-            var fromText = parse.GetValue(from);
-            var toText = parse.GetValue(to);
-            TimeRange? range = (fromText, toText) switch
-            {
-                (null, null) => null,
-                ({ } f, { } t) => CliOptions.ParseRange(f, t),
-                ({ } f, null) => new TimeRange(CliOptions.ParseTime(f, "--from"), long.MaxValue),
-                (null, { } t) => new TimeRange(long.MinValue, CliOptions.ParseTime(t, "--to")),
-            };
-            return RunAsync(
-                environment,
-                parse.GetRequiredValue(venue).ToLowerInvariant(),
-                CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)),
-                CliOptions.ParseTimeframe(parse.GetRequiredValue(timeframe)),
-                range,
-                environment.FullPath(parse.GetRequiredValue(db)),
-                parse.GetRequiredValue(format),
-                cancellationToken);
-        });
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            environment,
+            parse.GetRequiredValue(venue).ToLowerInvariant(),
+            CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)),
+            CliOptions.ParseTimeframe(parse.GetRequiredValue(timeframe)),
+            CliOptions.ParseOptionalRange(parse.GetValue(from), parse.GetValue(to)),
+            environment.FullPath(parse.GetRequiredValue(db)),
+            parse.GetRequiredValue(format),
+            cancellationToken));
         return command;
     }
 

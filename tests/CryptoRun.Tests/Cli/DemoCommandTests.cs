@@ -5,7 +5,7 @@ namespace CryptoRun.Tests.Cli;
 public sealed class DemoCommandTests
 {
     [Fact]
-    public async Task Demo_FreshStore_FetchesEveryRecordingAndShowsCoverage_SecondRunFetchesNothing()
+    public async Task Demo_FreshStore_FetchesEveryRecordingShowsCoverageAndMaterializedBars_SecondRunFetchesNothing()
     {
         using var dir = new TempDir();
 
@@ -22,6 +22,10 @@ public sealed class DemoCommandTests
         Assert.Contains("fetched 95,191 candles in 200 requests", first.Out, StringComparison.Ordinal);
         Assert.Contains("rate-limit refusals (429/418): 0", first.Out, StringComparison.Ordinal);
         Assert.Contains($"data lives in {dir.File("cryptorun.db")}", first.Out, StringComparison.Ordinal);
+
+        // Materialized from the 1m candles: every AVAX hour complete; Coinbase's one missing minute leaves one hour short.
+        Assert.Matches(@"binance-usdm\s*│\s*AVAX/USDT:USDT\s*│\s*1h\s*│\s*744\s*│\s*744\s*│\s*2026-07-01T00:00:00Z\s*│\s*2026-07-31T23:00:00Z\s*│\s*6\.3830\s*│", first.Out);
+        Assert.Matches(@"coinbase\s*│\s*BTC/USD\s*│\s*1h\s*│\s*465\s*│\s*464\s*│", first.Out);
         Assert.True(second.ExitCode == 0, second.Error);
         Assert.Contains("fetched 0 candles in 0 requests", second.Out, StringComparison.Ordinal);
         Assert.Matches(@"AVAX/USDT:USDT\s*│\s*1m\s*│.*44,640\s*│\s*0\s*│\s*none", second.Out);

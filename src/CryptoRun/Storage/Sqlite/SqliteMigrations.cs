@@ -116,6 +116,31 @@ internal static class SqliteMigrations
                 reason     TEXT NOT NULL
             );
             """),
+        (4, "materialized bars", """
+            -- Seed 002's bars_{freq}: bars built from a finer stored series, apart from the venue's own candles.
+            -- Prices and volumes are exact decimal text; returns are REAL; times are epoch ms.
+            CREATE TABLE IF NOT EXISTS bars (
+                venue            TEXT NOT NULL,
+                instrument       TEXT NOT NULL,
+                timeframe        TEXT NOT NULL,
+                open_ms          INTEGER NOT NULL,
+                open             TEXT NOT NULL,
+                high             TEXT NOT NULL,
+                low              TEXT NOT NULL,
+                close            TEXT NOT NULL,
+                volume           TEXT NOT NULL,
+                quote_volume     TEXT,
+                trades           INTEGER,
+                source_timeframe TEXT NOT NULL,
+                source_candles   INTEGER NOT NULL,
+                expected_candles INTEGER NOT NULL,
+                log_return       REAL,
+                cum_return       REAL,
+                roll_vol         REAL,
+                materialized_at  INTEGER NOT NULL,
+                PRIMARY KEY (venue, instrument, timeframe, open_ms)
+            ) WITHOUT ROWID;
+            """),
     ];
 
     /// <summary>Creates the ledger if needed and applies every migration not yet applied.</summary>

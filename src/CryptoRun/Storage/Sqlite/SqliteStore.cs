@@ -11,17 +11,19 @@ namespace CryptoRun.Storage.Sqlite;
 /// Schema migrations run at open. One instance serializes its writes; other processes may read
 /// (and write, waiting on SQLite's lock) concurrently.
 /// </summary>
-public sealed class SqliteStore : ICandleStore, IProviderHealthStore, ISnapshotStore
+public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, ISnapshotStore, IBarStore
 {
     private readonly SqliteConnection _connection;
     private readonly string _connectionString;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<SeriesKey, long> _seriesIds = [];
     private readonly SqliteCandleInsert _insert;
+    private readonly TimeProvider _time;
 
-    private SqliteStore(string path, SqliteConnection connection, string connectionString)
+    private SqliteStore(string path, SqliteConnection connection, string connectionString, TimeProvider time)
     {
         Location = path;
+        _time = time;
         _connection = connection;
         _connectionString = connectionString;
         _insert = new SqliteCandleInsert(connection);
@@ -35,7 +37,7 @@ public sealed class SqliteStore : ICandleStore, IProviderHealthStore, ISnapshotS
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/> and migrates it.</summary>
     /// <param name="path">The database file; its folder is created if missing.</param>
-    /// <param name="timeProvider">Clock for migration timestamps; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="timeProvider">Clock for migration and materialization timestamps; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The open store; dispose it to close the file.</returns>
     /// <exception cref="SqliteException">The file cannot be opened or is not a SQLite database.</exception>
@@ -66,9 +68,9 @@ public sealed class SqliteStore : ICandleStore, IProviderHealthStore, ISnapshotS
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             Configure(connection);
-            var store = new SqliteStore(full, connection, connectionString);
-            store.SchemaVersion = SqliteMigrations.Apply(
-                connection, (timeProvider ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds());
+            var time = timeProvider ?? TimeProvider.System;
+            var store = new SqliteStore(full, connection, connectionString, time);
+            store.SchemaVersion = SqliteMigrations.Apply(connection, time.GetUtcNow().ToUnixTimeMilliseconds());
             return store;
         }
         catch

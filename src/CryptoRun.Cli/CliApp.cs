@@ -49,6 +49,8 @@ public static class CliApp
             HistoryFetchCommand.Create(environment),
             HistoryImportCommand.Create(environment),
             HistoryExportCommand.Create(environment),
+            HistoryCoverageCommand.CreateCoverage(environment),
+            HistoryCoverageCommand.CreateGaps(environment),
         };
         var bars = new Command("bars", "Materialized bars (seed 002): build coarser bars with returns from stored candles, export them")
         {

@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Globalization;
+using CryptoRun.Domain;
+using CryptoRun.History;
+using CryptoRun.Storage;
+using CryptoRun.Storage.Sqlite;
+using Spectre.Console;
+
+namespace CryptoRun.Cli.Commands;
+
+/// <summary>
+/// <c>cryptorun history coverage [--venue V --symbol S --timeframe TF] [--from T --to T] [--db PATH]</c> and
+/// <c>cryptorun history gaps --venue V --symbol S --timeframe TF [--from T --to T] [--db PATH]</c>: what the
+/// store holds, from its persisted coverage (the fetched windows), telling slots not fetched yet from slots
+/// the venue has no candle for.
+/// </summary>
+internal static class HistoryCoverageCommand
+{
+    /// <summary>The CSV header of <c>history gaps</c>.</summary>
+    internal const string GapsHeader = "from,to,slots,kind";
+
+    internal static Command CreateCoverage(CliEnvironment environment)
+    {
+        var (venue, symbol, timeframe, from, to, db) = Options(required: false);
+        var command = new Command("coverage", "Per series: the share of the range fetched, candles held, slots without a candle, slots not fetched") { venue, symbol, timeframe, from, to, db };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var names = (parse.GetValue(venue), parse.GetValue(symbol), parse.GetValue(timeframe));
+            if (names is not (null, null, null) && names is not ({ }, { }, { }))
+            {
+                throw new UsageException("--venue, --symbol and --timeframe go together: give all three for one series, or none for every series");
+            }
+
+            await using var store = await Open(environment, parse.GetRequiredValue(db), cancellationToken);
+            var range = CliOptions.ParseOptionalRange(parse.GetValue(from), parse.GetValue(to));
+            var keys = names is ({ } v, { } s, { } t)
+                ? [Key(v, s, t)]
+                : await store.ListSeriesAsync(cancellationToken);
+            var rows = new List<SeriesCoverage>();
+            foreach (var key in keys)
+            {
+                rows.Add(await SeriesCoverage.ReadAsync(store, key, Bounded(range, key), cancellationToken));
+            }
+
+            environment.Console.Write(Table(rows));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    internal static Command CreateGaps(CliEnvironment environment)
+    {
+        var (venue, symbol, timeframe, from, to, db) = Options(required: true);
+        var command = new Command("gaps", "The missing candle ranges of one series as CSV: not_fetched (a backfill would ask for them) or no_candle (the venue has none)") { venue, symbol, timeframe, from, to, db };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var key = Key(parse.GetRequiredValue(venue), parse.GetRequiredValue(symbol), parse.GetRequiredValue(timeframe));
+            var range = CliOptions.ParseOptionalRange(parse.GetValue(from), parse.GetValue(to));
+            await using var store = await Open(environment, parse.GetRequiredValue(db), cancellationToken);
+            var coverage = await SeriesCoverage.ReadAsync(store, key, Bounded(range, key), cancellationToken);
+            var gaps = coverage.NotFetched.Select(r => (Range: r, Kind: "not_fetched"))
+                .Concat(coverage.NoCandle.Select(r => (Range: r, Kind: "no_candle")))
+                .OrderBy(g => g.Range.FromMs)
+                .ToList();
+            environment.Out.WriteLine(GapsHeader);
+            foreach (var (gap, kind) in gaps)
+            {
+                environment.Out.WriteLine(string.Join(',', TimeRange.Format(gap.FromMs), TimeRange.Format(gap.ToMs), key.Timeframe.CountSlots(gap.FromMs, gap.ToMs).ToString(CultureInfo.InvariantCulture), kind));
+            }
+
+            environment.Error.WriteLine($"{key} {coverage.Range}: {coverage.Count(coverage.NotFetched)} slots not fetched, {coverage.Count(coverage.NoCandle)} without a candle, {coverage.Candles} candles held ({coverage.Ratio:P1} fetched)");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static (Option<string> Venue, Option<string> Symbol, Option<string> Timeframe, Option<string> From, Option<string> To, Option<string> Db) Options(bool required)
+    {
+        var venue = CliOptions.Venue("The venue (or import name) of the series");
+        var symbol = CliOptions.Symbol();
+        var timeframe = CliOptions.Timeframe();
+        venue.Required = symbol.Required = timeframe.Required = required;
+        return (venue, symbol, timeframe, CliOptions.From(required: false), CliOptions.To(required: false), CliOptions.Db());
+    }
+
+    private static SeriesKey Key(string venue, string symbol, string timeframe)
+        => new(venue.ToLowerInvariant(), CliOptions.ParseSymbol(symbol), CliOptions.ParseTimeframe(timeframe));
+
+    /// <summary>An open-ended range is closed at what the series could hold: the epoch and now are not useful bounds.</summary>
+    private static TimeRange? Bounded(TimeRange? range, SeriesKey key)
+        => range is { } r && (r.FromMs == long.MinValue || r.ToMs == long.MaxValue)
+            ? throw new UsageException($"give both --from and --to, or neither (for {key}, neither means everything the store knows of it)")
+            : range;
+
+    private static async Task<SqliteStore> Open(CliEnvironment environment, string db, CancellationToken cancellationToken)
+    {
+        var path = environment.FullPath(db);
+        return File.Exists(path)
+            ? await SqliteStore.OpenAsync(path, environment.Time, cancellationToken)
+            : throw new UsageException($"--db '{path}' does not exist; fetch or import first");
+    }
+
+    private static Table Table(IEnumerable<SeriesCoverage> rows)
+    {
+        var table = new Table().Border(TableBorder.Rounded);
+        table.AddColumn("venue");
+        table.AddColumn("instrument");
+        table.AddColumn("tf");
+        table.AddColumn("range (UTC)");
+        table.AddColumn(new TableColumn("fetched").RightAligned());
+        table.AddColumn(new TableColumn("candles").RightAligned());
+        table.AddColumn(new TableColumn("no candle").RightAligned());
+        table.AddColumn(new TableColumn("not fetched").RightAligned());
+        foreach (var row in rows)
+        {
+            table.AddRow(
+                Markup.Escape(row.Key.Venue),
+                Markup.Escape(row.Key.Instrument.Symbol),
+                row.Key.Timeframe.Name,
+                row.Range.IsEmpty ? "-" : Markup.Escape(row.Range.ToString()),
+                row.Ratio.ToString("P1", CultureInfo.InvariantCulture),
+                row.Candles.ToString("N0", CultureInfo.InvariantCulture),
+                row.Count(row.NoCandle).ToString("N0", CultureInfo.InvariantCulture),
+                row.Count(row.NotFetched).ToString("N0", CultureInfo.InvariantCulture));
+        }
+
+        return table;
+    }
+}

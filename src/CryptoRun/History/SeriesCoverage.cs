@@ -1,0 +1,83 @@
+using CryptoRun.Domain;
+using CryptoRun.Storage;
+
+namespace CryptoRun.History;
+
+/// <summary>
+/// What a store holds for one series over a range, from its persisted coverage: the windows fetched
+/// (answered by the venue or imported), the candle slots not fetched yet, and the slots fetched but
+/// without a candle because the venue published none (Kraken and Coinbase leave out minutes without trades).
+/// </summary>
+/// <param name="Key">The series.</param>
+/// <param name="Range">The range asked about, aligned to candle boundaries (it holds the same candle open times).</param>
+/// <param name="Fetched">Parts of <paramref name="Range"/> recorded as fetched: disjoint, sorted, aligned.</param>
+/// <param name="NotFetched">Parts of <paramref name="Range"/> never fetched: what a backfill would ask for.</param>
+/// <param name="NoCandle">Runs of slots inside <paramref name="Fetched"/> holding no candle: the venue has none there.</param>
+/// <param name="Candles">Candles stored in <paramref name="Range"/>.</param>
+public sealed record SeriesCoverage(
+    SeriesKey Key,
+    TimeRange Range,
+    IReadOnlyList<TimeRange> Fetched,
+    IReadOnlyList<TimeRange> NotFetched,
+    IReadOnlyList<TimeRange> NoCandle,
+    long Candles)
+{
+    /// <summary>Candle slots in <see cref="Range"/>.</summary>
+    public long Slots => Key.Timeframe.CountSlots(Range.FromMs, Range.ToMs);
+
+    /// <summary>Fetched slots over all slots, 0 to 1 (1 for an empty range).</summary>
+    public double Ratio => Slots == 0 ? 1 : (double)Count(Fetched) / Slots;
+
+    /// <summary>Number of candle slots in <paramref name="ranges"/>.</summary>
+    /// <param name="ranges">Aligned ranges.</param>
+    /// <returns>The slot count.</returns>
+    public long Count(IEnumerable<TimeRange> ranges) => SlotsIn(Key, ranges);
+
+    /// <summary>Reads a series' coverage from the store.</summary>
+    /// <param name="store">The store.</param>
+    /// <param name="key">The series.</param>
+    /// <param name="range">The range; null for everything the store knows of the series (fetched windows and candles).</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>The coverage; for a series the store knows nothing of and no range, an empty range.</returns>
+    public static async Task<SeriesCoverage> ReadAsync(ICandleStore store, SeriesKey key, TimeRange? range = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var step = key.Timeframe.Milliseconds;
+        var summary = await store.GetSummaryAsync(key, cancellationToken).ConfigureAwait(false);
+        var windows = (await store.GetFetchedWindowsAsync(key, cancellationToken).ConfigureAwait(false))
+            .Select(w => RangeSet.Align(w, key.Timeframe))
+            .ToList();
+        var known = windows.ToList();
+        if (summary.FirstOpenMs is { } first && summary.LastOpenMs is { } last)
+        {
+            known.Add(new TimeRange(first, last + step));
+        }
+
+        var hull = known.Count == 0 ? new TimeRange(0, 0) : new TimeRange(known.Min(w => w.FromMs), known.Max(w => w.ToMs));
+        var wanted = range is { } r ? RangeSet.Align(r, key.Timeframe) : hull;
+        var fetched = Intersect(RangeSet.Merge(windows), wanted);
+        var notFetched = RangeSet.Subtract(wanted, fetched);
+
+        // Slots without a candle: between stored candles (the store's gaps), and fetched slots before the first or after the last.
+        var gaps = await store.GetGapsAsync(key, cancellationToken).ConfigureAwait(false);
+        var empty = gaps.ToList();
+        var held = summary is { FirstOpenMs: { } firstOpen, LastOpenMs: { } lastOpen } ? new TimeRange(firstOpen, lastOpen + step) : new TimeRange(0, 0);
+        empty.AddRange(held.IsEmpty ? [new TimeRange(long.MinValue, long.MaxValue)] : [new TimeRange(long.MinValue, held.FromMs), new TimeRange(held.ToMs, long.MaxValue)]);
+        var noCandle = RangeSet.Merge(empty).SelectMany(e => Intersect(fetched, e)).ToList();
+
+        // Candles in the range: the held slots inside it less the store's gaps there.
+        var inside = Intersect([held], wanted);
+        var candles = SlotsIn(key, inside) - SlotsIn(key, inside.SelectMany(i => Intersect(gaps, i)));
+        return new SeriesCoverage(key, wanted, fetched, notFetched, noCandle, candles);
+    }
+
+    private static long SlotsIn(SeriesKey key, IEnumerable<TimeRange> ranges) => ranges.Sum(r => key.Timeframe.CountSlots(r.FromMs, r.ToMs));
+
+    /// <summary>The parts of <paramref name="ranges"/> inside <paramref name="window"/>.</summary>
+    private static List<TimeRange> Intersect(IEnumerable<TimeRange> ranges, TimeRange window)
+        => ranges
+            .Select(r => (From: Math.Max(r.FromMs, window.FromMs), To: Math.Min(r.ToMs, window.ToMs)))
+            .Where(r => r.From < r.To)
+            .Select(r => new TimeRange(r.From, r.To))
+            .ToList();
+}

@@ -47,6 +47,12 @@ internal sealed class FakeKlineProvider(string name, Instrument instrument, Time
     /// <summary>Every page window requested, in order (including a failing one).</summary>
     public List<TimeRange> Requests { get; } = [];
 
+    /// <summary>The clock's time at each request (the Unix epoch without a clock).</summary>
+    public List<DateTimeOffset> RequestedAt { get; } = [];
+
+    /// <summary>When set, every request waits for it first (to hold a backfill in flight).</summary>
+    public Task? Hold { get; set; }
+
     public Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default)
         => Task.FromResult(new MarketCatalog(name, [new Market(instrument, "FAKE", instrument.IsPerpetual ? MarketKind.Perpetual : MarketKind.Spot, IsTrading: true)]));
 
@@ -62,7 +68,13 @@ internal sealed class FakeKlineProvider(string name, Instrument instrument, Time
         {
             cancellationToken.ThrowIfCancellationRequested();
             var window = new TimeRange(cursor, Math.Min(cursor + (MaxCandlesPerRequest * timeframe.Milliseconds), range.ToMs));
+            if (Hold is { } hold)
+            {
+                await hold.WaitAsync(cancellationToken);
+            }
+
             Requests.Add(window);
+            RequestedAt.Add(Clock?.GetUtcNow() ?? DateTimeOffset.UnixEpoch);
             if (Requests.Count == FailOnRequest)
             {
                 throw new VenueUnavailableException(name, $"{name} {Endpoint}: HTTP 503 Service Unavailable on request {Requests.Count}");

@@ -101,4 +101,38 @@ public sealed class RangeSetTests
 
         Assert.Equal(R(60, 180), aligned);
     }
+
+    [Fact]
+    public void Intersect_CoverOverlapsBothEdges_ClipsToTheRange()
+        => Assert.Equal([R(0, 10), R(50, 60)], RangeSet.Intersect(R(0, 60), [R(50, 90), R(-30, 10)]));
+
+    [Fact]
+    public void Intersect_EmptyRangeInsideCover_IsEmpty()
+        => Assert.Empty(RangeSet.Intersect(R(5, 5), [R(0, 10)]));
+
+    [Fact]
+    public void Missing_HeldMiddleSlot_SplitsIntoTwoRuns()
+        => Assert.Equal([R(0, 2), R(3, 5)], RangeSet.Missing(R(0, 5), [R(2, 3)], Timeframe.M1));
+
+    [Fact]
+    public void Missing_HeldWindowBetweenOpenTimes_LeavesNoSliver()
+    {
+        // [00:00:10, 00:00:20) holds no 1m open time, so all three slots are missing, as one run.
+        var held = new TimeRange(10_000, 20_000);
+
+        Assert.Equal(2, RangeSet.Subtract(R(0, 3), [held]).Count);
+        Assert.Equal([R(0, 3)], RangeSet.Missing(R(0, 3), [held], Timeframe.M1));
+    }
+
+    [Fact]
+    public void Missing_Weekly_RunsFromMonday()
+    {
+        // Wednesday 2024-01-03 to Wednesday 2024-01-24 holds the weekly open times 01-08, 01-15 and 01-22; 01-08 is held.
+        var range = new TimeRange(DateTimeOffset.Parse("2024-01-03T00:00Z"), DateTimeOffset.Parse("2024-01-24T00:00Z"));
+        var held = new TimeRange(DateTimeOffset.Parse("2024-01-08T00:00Z"), DateTimeOffset.Parse("2024-01-15T00:00Z"));
+
+        var missing = RangeSet.Missing(range, [held], Timeframe.Parse("1w"));
+
+        Assert.Equal([new TimeRange(DateTimeOffset.Parse("2024-01-15T00:00Z"), DateTimeOffset.Parse("2024-01-29T00:00Z"))], missing);
+    }
 }

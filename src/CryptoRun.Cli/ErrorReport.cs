@@ -14,6 +14,7 @@ internal static class ErrorReport
         {
             OperationCanceledException => (ExitCodes.Cancelled, "cancelled; pages already fetched stay stored"),
             UsageException or InstrumentNotListedException => (ExitCodes.Usage, exception.Message),
+            History.HistoryIncompleteException or History.SlaExceededException => (ExitCodes.Incomplete, exception.Message),
             VenueDataException => (ExitCodes.DataError, exception.Message),
             VenueBannedException banned => (ExitCodes.VenueFailure, $"{banned.Message} (banned; retry after {banned.RetryAfter?.TotalSeconds ?? 0:0} s)"),
             VenueRateLimitedException limited => (ExitCodes.VenueFailure, $"{limited.Message} (rate limited; retry after {limited.RetryAfter?.TotalSeconds ?? 0:0} s)"),

@@ -21,6 +21,9 @@ public static class ExitCodes
     /// <summary>The store failed: cannot open or write the database, or its schema is newer than this build.</summary>
     public const int StoreError = 5;
 
+    /// <summary>Incomplete: FAIL_FAST found windows the store has not fetched, or an SLA budget ran out. What was fetched stays stored.</summary>
+    public const int Incomplete = 6;
+
     /// <summary>Cancelled by Ctrl-C; finished pages stay stored.</summary>
     public const int Cancelled = 130;
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using CryptoRun.Domain;
+using CryptoRun.History;
 using CryptoRun.Providers;
 using CryptoRun.Replay;
 using CryptoRun.Storage;
@@ -79,7 +80,7 @@ internal static class DemoCommand
         {
             var provider = HistoryFetchCommand.Klines(host.Connect(series.Venue), series.Timeframe);
             output.WriteLine($"fetching {series.Venue} {series.Instrument} {series.Timeframe} {series.Span} ({series.Count:N0} candles recorded)");
-            var report = await HistoryFetchCommand.FetchAsync(environment, store, provider, series.Instrument, series.Timeframe, series.Span, cancellationToken);
+            var (report, _) = await HistoryFetchCommand.FetchAsync(environment, store, provider, series.Instrument, series.Timeframe, series.Span, HistoryStrategy.AutoBackfill, null, cancellationToken);
             requests += report.Requests;
             fetched += report.CandlesFetched;
             elapsed += report.Elapsed;

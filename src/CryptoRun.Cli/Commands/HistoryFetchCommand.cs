@@ -11,9 +11,10 @@ using Spectre.Console;
 namespace CryptoRun.Cli.Commands;
 
 /// <summary>
-/// <c>cryptorun history fetch --venue V --symbol S --timeframe TF --from T --to T [--db PATH] [--endpoint V=URL]</c>:
-/// fetches the closed candles of <c>[from, to)</c> that the store has not fetched before, with a
-/// progress bar on a terminal and plain lines otherwise, and ends with a summary.
+/// <c>cryptorun history fetch --venue V --symbol S --timeframe TF --from T --to T [--strategy S] [--sla DURATION] [--db PATH] [--endpoint V=URL]</c>:
+/// answers <c>[from, to)</c> through the <see cref="HistoryProvider"/>: by default (AUTO_BACKFILL) fetches
+/// the closed candles the store has not fetched before, with a progress bar on a terminal and plain
+/// lines otherwise, and ends with a summary.
 /// </summary>
 internal static class HistoryFetchCommand
 {
@@ -28,9 +29,12 @@ internal static class HistoryFetchCommand
         var endpoint = CliOptions.Endpoint();
         var config = CliOptions.Config();
         var timeout = CliOptions.Timeout("30m", "Deadline for the whole fetch: rate windows and bans are waited out only when they end before it");
+        var strategy = new Option<string>("--strategy") { Description = "fail-fast (storage only), auto-backfill, partial-fill (answer at once, backfill after) or seamless (also wait for candles still open to close)", DefaultValueFactory = _ => "auto-backfill" };
+        strategy.AcceptOnlyFromAmong(Strategies.Keys.ToArray());
+        var sla = new Option<string>("--sla") { Description = "Total SLA budget (30s, 2m): past it the fetch stops with exit 6 (partial-fill: answers with what it has)" };
         var command = new Command("fetch", "Fetch candles from a venue into the store; only what the store does not already hold")
         {
-            venue, symbol, timeframe, from, to, db, endpoint, config, timeout,
+            venue, symbol, timeframe, from, to, db, endpoint, config, timeout, strategy, sla,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
@@ -42,9 +46,20 @@ internal static class HistoryFetchCommand
             parse.GetValue(endpoint) ?? [],
             parse.GetValue(config),
             CliOptions.ParseDuration(parse.GetRequiredValue(timeout), "--timeout"),
+            Strategies[parse.GetRequiredValue(strategy)],
+            parse.GetValue(sla) is { } budget ? new SlaPolicy(Total: CliOptions.ParseDuration(budget, "--sla")) : null,
             cancellationToken));
         return command;
     }
+
+    /// <summary>The <c>--strategy</c> names.</summary>
+    internal static readonly IReadOnlyDictionary<string, HistoryStrategy> Strategies = new Dictionary<string, HistoryStrategy>(StringComparer.Ordinal)
+    {
+        ["fail-fast"] = HistoryStrategy.FailFast,
+        ["auto-backfill"] = HistoryStrategy.AutoBackfill,
+        ["partial-fill"] = HistoryStrategy.PartialFill,
+        ["seamless"] = HistoryStrategy.Seamless,
+    };
 
     internal static async Task<int> RunAsync(
         CliEnvironment environment,
@@ -56,6 +71,8 @@ internal static class HistoryFetchCommand
         IReadOnlyList<string> endpoints,
         string? config,
         TimeSpan timeout,
+        HistoryStrategy strategy,
+        SlaPolicy? sla,
         CancellationToken cancellationToken)
     {
         using var host = ProviderHost.Create(environment, endpoints, config);
@@ -65,8 +82,9 @@ internal static class HistoryFetchCommand
 
         // One venue serves the command: a ban that ends before the deadline is waited out, a later one fails at once.
         using var scope = CallScope.Begin(new CallSettings(environment.Time.GetUtcNow() + timeout, WaitForBan: true));
-        var report = await FetchAsync(environment, store, provider, instrument, timeframe, range, cancellationToken);
+        var (report, result) = await FetchAsync(environment, store, provider, instrument, timeframe, range, strategy, sla, cancellationToken);
         await WriteSummaryAsync(environment, store, report, cancellationToken);
+        WriteResult(environment, result);
         return ExitCodes.Ok;
     }
 
@@ -83,18 +101,63 @@ internal static class HistoryFetchCommand
             : throw new UsageException($"--timeframe {timeframe}: {provider.Name} serves {string.Join(' ', klines.SupportedTimeframes)}");
     }
 
-    /// <summary>Runs the backfill with a progress bar (terminal) or a line per page (otherwise).</summary>
-    internal static async Task<BackfillReport> FetchAsync(
+    /// <summary>
+    /// Answers the range through a <see cref="HistoryProvider"/> with a progress bar (terminal) or a line
+    /// per tenth (otherwise); PARTIAL_FILL's background backfill is awaited, since the process ends after.
+    /// </summary>
+    /// <returns>What the backfills did (summed; zero when none ran) and the provider's answer.</returns>
+    internal static async Task<(BackfillReport Report, HistoryResult Result)> FetchAsync(
         CliEnvironment environment,
         ICandleStore store,
         IKlineProvider provider,
         Instrument instrument,
         Timeframe timeframe,
         TimeRange range,
+        HistoryStrategy strategy,
+        SlaPolicy? sla,
         CancellationToken cancellationToken)
     {
-        var backfill = new CandleBackfill(store, environment.Time);
-        var label = $"{provider.Name} {instrument} {timeframe}";
+        var history = new HistoryProvider(store, _ => provider, environment.Time);
+        var key = new SeriesKey(provider.Name, instrument, timeframe);
+        var reports = new List<BackfillReport>();
+        history.Backfilled += reports.Add;
+        var started = environment.Time.GetTimestamp();
+        async Task<HistoryResult> Run(IProgress<BackfillProgress> progress)
+        {
+            var answer = await history.FetchAsync(key, range, strategy, sla, progress, cancellationToken);
+            await answer.Background.WaitAsync(cancellationToken);
+            return answer;
+        }
+
+        var result = await WithProgressAsync(environment, $"{provider.Name} {instrument} {timeframe}", Run);
+        var report = new BackfillReport(
+            key,
+            RangeSet.Align(range, timeframe),
+            reports.SelectMany(r => r.MissingBefore).ToList(),
+            reports.Sum(r => r.Requests),
+            reports.Sum(r => r.CandlesFetched),
+            reports.Sum(r => r.CandlesStored),
+            reports.Count > 0 ? reports[^1].NotCovered : result.Coverage.NotFetched,
+            environment.Time.GetElapsedTime(started));
+        return (report, result);
+    }
+
+    /// <summary>Prints the strategy's answer: coverage, staleness, provenance and phase durations.</summary>
+    internal static void WriteResult(CliEnvironment environment, HistoryResult result)
+    {
+        var p = result.Phases;
+        environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{result.Key}: {Strategies.First(s => s.Value == result.Strategy).Key} answered {result.Candles.Count} candles, coverage {result.Coverage.Ratio:P1}{(result.IsPartial ? " (partial)" : "")}, "
+            + $"staleness {(result.Staleness is { } stale ? Configuration.Durations.Format(TimeSpan.FromSeconds(Math.Round(stale.TotalSeconds))) : "-")}; "
+            + $"phases storage {p.Storage.TotalSeconds:0.000} s, backfill {p.Backfill.TotalSeconds:0.000} s, live {p.Live.TotalSeconds:0.000} s, total {p.Total.TotalSeconds:0.000} s"));
+        foreach (var source in result.Provenance)
+        {
+            environment.Out.WriteLine($"{result.Key}: {source.Candles} candles from {source.Provider}, fetched {TimeRange.Format(source.FirstFetchedAt.ToUnixTimeMilliseconds())} .. {TimeRange.Format(source.LastFetchedAt.ToUnixTimeMilliseconds())}{(source.Degraded > 0 ? $", {source.Degraded} not OK" : "")}");
+        }
+    }
+
+    private static async Task<T> WithProgressAsync<T>(CliEnvironment environment, string label, Func<IProgress<BackfillProgress>, Task<T>> run)
+    {
         if (!environment.Interactive)
         {
             // One line per tenth of the range keeps logs short.
@@ -109,10 +172,10 @@ internal static class HistoryFetchCommand
                         $"{label}: request {p.Requests}, {p.CandlesFetched} candles fetched, {p.CandlesStored} stored ({Percent(p):0}% of the missing range)"));
                 }
             });
-            return await backfill.RunAsync(provider, instrument, timeframe, range, lines, cancellationToken);
+            return await run(lines);
         }
 
-        BackfillReport? report = null;
+        T result = default!;
         await environment.Console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async context =>
@@ -123,10 +186,10 @@ internal static class HistoryFetchCommand
                     task.Value = Percent(p);
                     task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{label}: {p.CandlesStored:N0} candles, {p.Requests} requests"));
                 });
-                report = await backfill.RunAsync(provider, instrument, timeframe, range, bar, cancellationToken);
+                result = await run(bar);
                 task.Value = 100;
             });
-        return report!;
+        return result;
     }
 
     /// <summary>Prints what was fetched, what the store now holds, and what is still not covered.</summary>

@@ -63,7 +63,7 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
         var started = time.GetTimestamp();
         var key = new SeriesKey(provider.Name, instrument, timeframe);
         var aligned = RangeSet.Align(range, timeframe);
-        var missing = RangeSet.Subtract(aligned, await store.GetFetchedWindowsAsync(key, cancellationToken).ConfigureAwait(false));
+        var missing = RangeSet.Missing(aligned, await store.GetFetchedWindowsAsync(key, cancellationToken).ConfigureAwait(false), timeframe);
         var missingMs = missing.Sum(w => w.ToMs - w.FromMs);
         int requests = 0;
         long fetched = 0, stored = 0, coveredMs = 0;
@@ -80,7 +80,7 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
             }
         }
 
-        var notCovered = RangeSet.Subtract(aligned, await store.GetFetchedWindowsAsync(key, cancellationToken).ConfigureAwait(false));
+        var notCovered = RangeSet.Missing(aligned, await store.GetFetchedWindowsAsync(key, cancellationToken).ConfigureAwait(false), timeframe);
         return new BackfillReport(key, aligned, missing, requests, fetched, stored, notCovered, time.GetElapsedTime(started));
     }
 

@@ -139,12 +139,19 @@ public sealed class HistoryProvider
     /// <param name="range">Half-open range of candle open times; aligned to candle boundaries here.</param>
     /// <param name="strategy">What to do about windows not in storage.</param>
     /// <param name="sla">Phase budgets; null for none.</param>
+    /// <param name="progress">Receives backfill progress after every page (of the backfills this call runs); may be null.</param>
     /// <param name="cancellationToken">Cancels the fetch; windows already written stay stored.</param>
     /// <returns>The candles with coverage, staleness, provenance summary and phase durations.</returns>
     /// <exception cref="HistoryIncompleteException">FAIL_FAST and the range is not wholly fetched.</exception>
     /// <exception cref="SlaExceededException">A phase went past its budget (PARTIAL_FILL returns a partial result instead).</exception>
     /// <exception cref="VenueException">The venue failed during a backfill (PARTIAL_FILL: surfaces from <see cref="HistoryResult.Background"/>).</exception>
-    public async Task<HistoryResult> FetchAsync(SeriesKey key, TimeRange range, HistoryStrategy strategy, SlaPolicy? sla = null, CancellationToken cancellationToken = default)
+    public async Task<HistoryResult> FetchAsync(
+        SeriesKey key,
+        TimeRange range,
+        HistoryStrategy strategy,
+        SlaPolicy? sla = null,
+        IProgress<BackfillProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         sla ??= SlaPolicy.None;
         var started = _time.GetTimestamp();
@@ -168,7 +175,7 @@ public sealed class HistoryProvider
                     break;
                 default:
                     var backfillStarted = _time.GetTimestamp();
-                    partial = !await RunPhaseAsync("backfill", Budget(sla.Backfill, sla.Total, started), strategy, token => BackfillAsync(key, Closed(key, aligned), Deadline(sla.Backfill, sla.Total, started), token), cancellationToken).ConfigureAwait(false);
+                    partial = !await RunPhaseAsync("backfill", Budget(sla.Backfill, sla.Total, started), strategy, token => BackfillAsync(key, Closed(key, aligned), Deadline(sla.Backfill, sla.Total, started), progress, token), cancellationToken).ConfigureAwait(false);
                     backfillTime = _time.GetElapsedTime(backfillStarted);
                     break;
             }
@@ -177,7 +184,7 @@ public sealed class HistoryProvider
         if (strategy == HistoryStrategy.Seamless && !partial && aligned.ToMs > LastClosedBoundary(key.Timeframe))
         {
             var liveStarted = _time.GetTimestamp();
-            partial = !await RunPhaseAsync("live", Budget(sla.Live, sla.Total, started), strategy, token => FollowAsync(key, aligned, token), cancellationToken).ConfigureAwait(false);
+            partial = !await RunPhaseAsync("live", Budget(sla.Live, sla.Total, started), strategy, token => FollowAsync(key, aligned, progress, token), cancellationToken).ConfigureAwait(false);
             liveTime = _time.GetElapsedTime(liveStarted);
         }
 
@@ -192,7 +199,7 @@ public sealed class HistoryProvider
         storageTime += _time.GetElapsedTime(readStarted);
         if (strategy == HistoryStrategy.PartialFill && partial)
         {
-            background = BackfillAsync(key, Closed(key, aligned), null, CancellationToken.None);
+            background = BackfillAsync(key, Closed(key, aligned), null, progress, CancellationToken.None);
         }
 
         var total = _time.GetElapsedTime(started);
@@ -224,7 +231,7 @@ public sealed class HistoryProvider
     /// Single-flight: one backfill per series at a time. A caller finding one in flight awaits it, then
     /// backfills whatever is still missing (usually nothing), so every caller leaves with the stored result.
     /// </summary>
-    private async Task BackfillAsync(SeriesKey key, TimeRange range, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    private async Task BackfillAsync(SeriesKey key, TimeRange range, DateTimeOffset? deadline, IProgress<BackfillProgress>? progress, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -249,7 +256,7 @@ public sealed class HistoryProvider
             try
             {
                 using var scope = deadline is { } d ? CallScope.Begin(new CallSettings(d)) : null;
-                var report = await new CandleBackfill(_store, _time).RunAsync(_venues(key.Venue), key.Instrument, key.Timeframe, range, null, cancellationToken).ConfigureAwait(false);
+                var report = await new CandleBackfill(_store, _time).RunAsync(_venues(key.Venue), key.Instrument, key.Timeframe, range, progress, cancellationToken).ConfigureAwait(false);
                 BackfillRequests.Add(report.Requests, new KeyValuePair<string, object?>("venue", key.Venue));
                 BackfillRows.Add(report.CandlesStored, new KeyValuePair<string, object?>("venue", key.Venue));
                 BackfillDuration.Record(report.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("venue", key.Venue));
@@ -273,14 +280,14 @@ public sealed class HistoryProvider
     }
 
     /// <summary>SEAMLESS's live phase: at each bar boundary until the range's end, fetches the candles that closed.</summary>
-    private async Task FollowAsync(SeriesKey key, TimeRange range, CancellationToken cancellationToken)
+    private async Task FollowAsync(SeriesKey key, TimeRange range, IProgress<BackfillProgress>? progress, CancellationToken cancellationToken)
     {
         while (true)
         {
             var closed = LastClosedBoundary(key.Timeframe);
             if (closed > range.FromMs)
             {
-                await BackfillAsync(key, new TimeRange(range.FromMs, Math.Min(range.ToMs, closed)), null, cancellationToken).ConfigureAwait(false);
+                await BackfillAsync(key, new TimeRange(range.FromMs, Math.Min(range.ToMs, closed)), null, progress, cancellationToken).ConfigureAwait(false);
             }
 
             if (closed >= range.ToMs)

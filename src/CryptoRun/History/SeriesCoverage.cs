@@ -55,7 +55,7 @@ public sealed record SeriesCoverage(
 
         var hull = known.Count == 0 ? new TimeRange(0, 0) : new TimeRange(known.Min(w => w.FromMs), known.Max(w => w.ToMs));
         var wanted = range is { } r ? RangeSet.Align(r, key.Timeframe) : hull;
-        var fetched = Intersect(RangeSet.Merge(windows), wanted);
+        var fetched = RangeSet.Intersect(wanted, windows);
         var notFetched = RangeSet.Subtract(wanted, fetched);
 
         // Slots without a candle: between stored candles (the store's gaps), and fetched slots before the first or after the last.
@@ -63,21 +63,13 @@ public sealed record SeriesCoverage(
         var empty = gaps.ToList();
         var held = summary is { FirstOpenMs: { } firstOpen, LastOpenMs: { } lastOpen } ? new TimeRange(firstOpen, lastOpen + step) : new TimeRange(0, 0);
         empty.AddRange(held.IsEmpty ? [new TimeRange(long.MinValue, long.MaxValue)] : [new TimeRange(long.MinValue, held.FromMs), new TimeRange(held.ToMs, long.MaxValue)]);
-        var noCandle = RangeSet.Merge(empty).SelectMany(e => Intersect(fetched, e)).ToList();
+        var noCandle = RangeSet.Merge(empty).SelectMany(e => RangeSet.Intersect(e, fetched)).ToList();
 
         // Candles in the range: the held slots inside it less the store's gaps there.
-        var inside = Intersect([held], wanted);
-        var candles = SlotsIn(key, inside) - SlotsIn(key, inside.SelectMany(i => Intersect(gaps, i)));
+        var inside = RangeSet.Intersect(wanted, [held]);
+        var candles = SlotsIn(key, inside) - SlotsIn(key, inside.SelectMany(i => RangeSet.Intersect(i, gaps)));
         return new SeriesCoverage(key, wanted, fetched, notFetched, noCandle, candles);
     }
 
     private static long SlotsIn(SeriesKey key, IEnumerable<TimeRange> ranges) => ranges.Sum(r => key.Timeframe.CountSlots(r.FromMs, r.ToMs));
-
-    /// <summary>The parts of <paramref name="ranges"/> inside <paramref name="window"/>.</summary>
-    private static List<TimeRange> Intersect(IEnumerable<TimeRange> ranges, TimeRange window)
-        => ranges
-            .Select(r => (From: Math.Max(r.FromMs, window.FromMs), To: Math.Min(r.ToMs, window.ToMs)))
-            .Where(r => r.From < r.To)
-            .Select(r => new TimeRange(r.From, r.To))
-            .ToList();
 }

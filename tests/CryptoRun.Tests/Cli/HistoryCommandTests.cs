@@ -31,6 +31,50 @@ public sealed class HistoryCommandTests(ReplayFixture replay) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task Fetch_Strategies_FailFastRefusesWhatIsNotStored_AutoBackfillFetchesIt_FailFastThenAnswers()
+    {
+        using var dir = new TempDir();
+        var cli = new CliRun(dir.Path);
+        string[] fetch = ["history", "fetch", "--venue", "binance-usdm", "--symbol", "AVAX/USDT:USDT", "--timeframe", "1m",
+            "--from", "2026-07-01", "--to", "2026-07-02", "--endpoint", $"binance-usdm={replay.Server.BaseAddress}"];
+        var requestsBefore = replay.Server.Requests.Count;
+
+        var refused = await cli.RunAsync([.. fetch, "--strategy", "fail-fast"]);
+        var requestsAfterRefusal = replay.Server.Requests.Count;
+        var filled = await cli.RunAsync([.. fetch, "--strategy", "auto-backfill"]);
+        var answered = await cli.RunAsync([.. fetch, "--strategy", "fail-fast"]);
+
+        Assert.Equal(6, refused.ExitCode);
+        Assert.Contains("the store has not fetched 1440 of 1440 slots", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(requestsBefore, requestsAfterRefusal);
+        Assert.True(filled.ExitCode == 0, filled.Error);
+        Assert.Contains("binance-usdm:AVAX/USDT:USDT:1m: auto-backfill answered 1440 candles, coverage 100.0 %, staleness ", filled.Out, StringComparison.Ordinal);
+        Assert.Contains("binance-usdm:AVAX/USDT:USDT:1m: 1440 candles from binance-usdm, fetched ", filled.Out, StringComparison.Ordinal);
+        Assert.True(answered.ExitCode == 0, answered.Error);
+        Assert.Contains("fail-fast answered 1440 candles, coverage 100.0 %", answered.Out, StringComparison.Ordinal);
+        Assert.Contains("fetched 0 candles in 0 requests", answered.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fetch_SlaBudgetTooShort_Exits6SayingWhichBudgetAndKeepsWhatWasFetched()
+    {
+        using var dir = new TempDir();
+
+        // The real clock, so the budget runs out while the month's 30 pages are fetched.
+        var cli = new CliRun(dir.Path, TimeProvider.System);
+
+        var result = await cli.RunAsync("history", "fetch", "--venue", "binance-usdm", "--symbol", "AVAX/USDT:USDT", "--timeframe", "1m",
+            "--from", "2026-07-01", "--to", "2026-08-01", "--endpoint", $"binance-usdm={replay.Server.BaseAddress}", "--sla", "50ms");
+
+        Assert.Equal(6, result.ExitCode);
+        Assert.Matches("phase took .* s, past its SLA budget of 0.05 s", result.Error);
+        await using var store = await SqliteStore.OpenAsync(dir.File("cryptorun.db"));
+        var held = await store.GetSummaryAsync(AvaxKey);
+        Assert.InRange(held.Count, 0, 44_639);
+        Assert.Equal(0, held.Count % 1500);
+    }
+
+    [Fact]
     public async Task Fetch_KrakenShallowHistory_SaysWhatIsNotCovered()
     {
         using var dir = new TempDir();

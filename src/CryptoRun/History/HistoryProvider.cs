@@ -114,9 +114,17 @@ public sealed class HistoryProvider
     private static readonly Histogram<double> PhaseDuration = Meter.CreateHistogram<double>("cryptorun.history.phase.duration", "s", "SLA phase durations, tagged by phase");
     private static readonly Histogram<double> CoverageRatio = Meter.CreateHistogram<double>("cryptorun.history.coverage.ratio", description: "Coverage ratio of each answered range");
 
+    /// <summary>How long a backfill lease lasts unless renewed (renewed at a third of it while the backfill runs).</summary>
+    public static readonly TimeSpan LeaseTimeToLive = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often a worker waiting for another's lease looks again.</summary>
+    public static readonly TimeSpan LeasePoll = TimeSpan.FromMilliseconds(250);
+
     private readonly ICandleStore _store;
     private readonly Func<string, IKlineProvider> _venues;
     private readonly TimeProvider _time;
+    private readonly IBackfillLeases? _leases;
+    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly Dictionary<SeriesKey, Task> _flights = [];
     private readonly Lock _flightLock = new();
 
@@ -124,11 +132,13 @@ public sealed class HistoryProvider
     /// <param name="store">The candle store.</param>
     /// <param name="venues">The kline connector of a venue name (behind its gate); throws for an unknown venue.</param>
     /// <param name="time">The clock: budgets, staleness, live waits.</param>
-    public HistoryProvider(ICandleStore store, Func<string, IKlineProvider> venues, TimeProvider time)
+    /// <param name="leases">Backfill leases shared with other processes; by default the store's own when it keeps them (SQLite does), else none.</param>
+    public HistoryProvider(ICandleStore store, Func<string, IKlineProvider> venues, TimeProvider time, IBackfillLeases? leases = null)
     {
         _store = store;
         _venues = venues;
         _time = time;
+        _leases = leases ?? store as IBackfillLeases;
     }
 
     /// <summary>Raised after each backfill this provider runs (for progress and tests).</summary>
@@ -255,6 +265,8 @@ public sealed class HistoryProvider
 
             try
             {
+                var lease = await LeaseAsync(key, cancellationToken).ConfigureAwait(false);
+                await using var release = lease.ConfigureAwait(false);
                 using var scope = deadline is { } d ? CallScope.Begin(new CallSettings(d)) : null;
                 var report = await new CandleBackfill(_store, _time).RunAsync(_venues(key.Venue), key.Instrument, key.Timeframe, range, progress, cancellationToken).ConfigureAwait(false);
                 BackfillRequests.Add(report.Requests, new KeyValuePair<string, object?>("venue", key.Venue));
@@ -277,6 +289,72 @@ public sealed class HistoryProvider
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Takes the series' backfill lease, waiting while another worker holds it (that worker's pages then
+    /// need not be fetched again: the backfill asks only for what is still missing), and renews it in the
+    /// background until disposed, which releases it. Without leases, a no-op.
+    /// </summary>
+    private async Task<IAsyncDisposable> LeaseAsync(SeriesKey key, CancellationToken cancellationToken)
+    {
+        if (_leases is null)
+        {
+            return NoLease.Instance;
+        }
+
+        var name = key.ToString();
+        while (true)
+        {
+            var now = _time.GetUtcNow();
+            if (await _leases.TryAcquireLeaseAsync(name, _owner, now, now + LeaseTimeToLive, cancellationToken).ConfigureAwait(false))
+            {
+                return new HeldLease(this, name);
+            }
+
+            await Task.Delay(LeasePoll, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A held lease: renewed every third of its time-to-live until disposed, then released.</summary>
+    private sealed class HeldLease : IAsyncDisposable
+    {
+        private readonly HistoryProvider _owner;
+        private readonly string _name;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _renewing;
+
+        internal HeldLease(HistoryProvider owner, string name)
+        {
+            _owner = owner;
+            _name = name;
+            _renewing = RenewAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _renewing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            _stop.Dispose();
+            await _owner._leases!.ReleaseLeaseAsync(_name, _owner._owner, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        private async Task RenewAsync()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                await Task.Delay(LeaseTimeToLive / 3, _owner._time, _stop.Token).ConfigureAwait(false);
+                var now = _owner._time.GetUtcNow();
+                await _owner._leases!.TryAcquireLeaseAsync(_name, _owner._owner, now, now + LeaseTimeToLive, _stop.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private sealed class NoLease : IAsyncDisposable
+    {
+        internal static readonly NoLease Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary>SEAMLESS's live phase: at each bar boundary until the range's end, fetches the candles that closed.</summary>

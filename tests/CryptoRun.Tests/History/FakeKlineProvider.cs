@@ -39,7 +39,7 @@ internal sealed class FakeKlineProvider(string name, Instrument instrument, Time
     /// <summary>Each request's simulated latency; the clock, when given, is advanced by it.</summary>
     public TimeSpan Latency { get; init; } = TimeSpan.FromMilliseconds(250);
 
-    public ManualClock? Clock { get; init; }
+    public ManualClock? Clock { get; set; }
 
     /// <summary>Every range passed to <see cref="FetchCandlesAsync"/>.</summary>
     public List<TimeRange> Walks { get; } = [];

@@ -141,6 +141,14 @@ internal static class SqliteMigrations
                 PRIMARY KEY (venue, instrument, timeframe, open_ms)
             ) WITHOUT ROWID;
             """),
+        (5, "backfill leases", """
+            -- Seed 004: one worker at a time backfills a series; a lease expires by itself (epoch ms).
+            CREATE TABLE IF NOT EXISTS backfill_leases (
+                lease_key  TEXT PRIMARY KEY,
+                owner      TEXT NOT NULL,
+                expires_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            """),
     ];
 
     /// <summary>Creates the ledger if needed and applies every migration not yet applied.</summary>

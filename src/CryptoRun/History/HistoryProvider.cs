@@ -168,6 +168,7 @@ public sealed class HistoryProvider
         var aligned = RangeSet.Align(range, key.Timeframe);
         TimeSpan backfillTime = TimeSpan.Zero, liveTime = TimeSpan.Zero;
         var partial = false;
+        var ranPhase = false;
         var background = Task.CompletedTask;
 
         var (coverage, storageTime) = await Timed(() => SeriesCoverage.ReadAsync(_store, key, aligned, cancellationToken)).ConfigureAwait(false);
@@ -184,6 +185,7 @@ public sealed class HistoryProvider
                     partial = true;
                     break;
                 default:
+                    ranPhase = true;
                     var backfillStarted = _time.GetTimestamp();
                     partial = !await RunPhaseAsync("backfill", Budget(sla.Backfill, sla.Total, started), strategy, token => BackfillAsync(key, Closed(key, aligned), Deadline(sla.Backfill, sla.Total, started), progress, token), cancellationToken).ConfigureAwait(false);
                     backfillTime = _time.GetElapsedTime(backfillStarted);
@@ -193,13 +195,18 @@ public sealed class HistoryProvider
 
         if (strategy == HistoryStrategy.Seamless && !partial && aligned.ToMs > LastClosedBoundary(key.Timeframe))
         {
+            ranPhase = true;
             var liveStarted = _time.GetTimestamp();
             partial = !await RunPhaseAsync("live", Budget(sla.Live, sla.Total, started), strategy, token => FollowAsync(key, aligned, progress, token), cancellationToken).ConfigureAwait(false);
             liveTime = _time.GetElapsedTime(liveStarted);
         }
 
         var readStarted = _time.GetTimestamp();
-        coverage = await SeriesCoverage.ReadAsync(_store, key, aligned, cancellationToken).ConfigureAwait(false);
+        if (ranPhase)
+        {
+            coverage = await SeriesCoverage.ReadAsync(_store, key, aligned, cancellationToken).ConfigureAwait(false);
+        }
+
         var candles = new List<StoredCandle>();
         await foreach (var row in _store.ReadAsync(key, aligned, cancellationToken).ConfigureAwait(false))
         {

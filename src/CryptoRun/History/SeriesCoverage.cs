@@ -43,32 +43,41 @@ public sealed record SeriesCoverage(
     {
         ArgumentNullException.ThrowIfNull(store);
         var step = key.Timeframe.Milliseconds;
-        var summary = await store.GetSummaryAsync(key, cancellationToken).ConfigureAwait(false);
         var windows = (await store.GetFetchedWindowsAsync(key, cancellationToken).ConfigureAwait(false))
             .Select(w => RangeSet.Align(w, key.Timeframe))
             .ToList();
-        var known = windows.ToList();
-        if (summary.FirstOpenMs is { } first && summary.LastOpenMs is { } last)
+        TimeRange wanted;
+        if (range is { } r)
         {
-            known.Add(new TimeRange(first, last + step));
+            wanted = RangeSet.Align(r, key.Timeframe);
+        }
+        else
+        {
+            // Everything the store knows of the series: its fetched windows and its candles.
+            var all = await store.GetSummaryAsync(key, cancellationToken).ConfigureAwait(false);
+            var known = windows.ToList();
+            if (all is { FirstOpenMs: { } first, LastOpenMs: { } last })
+            {
+                known.Add(new TimeRange(first, last + step));
+            }
+
+            wanted = known.Count == 0 ? new TimeRange(0, 0) : new TimeRange(known.Min(w => w.FromMs), known.Max(w => w.ToMs));
         }
 
-        var hull = known.Count == 0 ? new TimeRange(0, 0) : new TimeRange(known.Min(w => w.FromMs), known.Max(w => w.ToMs));
-        var wanted = range is { } r ? RangeSet.Align(r, key.Timeframe) : hull;
         var fetched = RangeSet.Intersect(wanted, windows);
         var notFetched = RangeSet.Subtract(wanted, fetched);
 
-        // Slots without a candle: between stored candles (the store's gaps), and fetched slots before the first or after the last.
-        var gaps = await store.GetGapsAsync(key, cancellationToken).ConfigureAwait(false);
-        var empty = gaps.ToList();
-        var held = summary is { FirstOpenMs: { } firstOpen, LastOpenMs: { } lastOpen } ? new TimeRange(firstOpen, lastOpen + step) : new TimeRange(0, 0);
-        empty.AddRange(held.IsEmpty ? [new TimeRange(long.MinValue, long.MaxValue)] : [new TimeRange(long.MinValue, held.FromMs), new TimeRange(held.ToMs, long.MaxValue)]);
-        var noCandle = RangeSet.Merge(empty).SelectMany(e => RangeSet.Intersect(e, fetched)).ToList();
+        // Only the candles inside the range are read (by the primary key), never the whole series.
+        var summary = await store.GetSummaryAsync(key, wanted, cancellationToken).ConfigureAwait(false);
+        var gaps = summary.Count == 0 ? [] : await store.GetGapsAsync(key, wanted, cancellationToken).ConfigureAwait(false);
 
-        // Candles in the range: the held slots inside it less the store's gaps there.
-        var inside = RangeSet.Intersect(wanted, [held]);
-        var candles = SlotsIn(key, inside) - SlotsIn(key, inside.SelectMany(i => RangeSet.Intersect(i, gaps)));
-        return new SeriesCoverage(key, wanted, fetched, notFetched, noCandle, candles);
+        // Slots without a candle: between the candles held (the store's gaps), and fetched slots before the first or after the last.
+        var empty = gaps.ToList();
+        empty.AddRange(summary is { FirstOpenMs: { } firstOpen, LastOpenMs: { } lastOpen }
+            ? [new TimeRange(long.MinValue, firstOpen), new TimeRange(lastOpen + step, long.MaxValue)]
+            : [new TimeRange(long.MinValue, long.MaxValue)]);
+        var noCandle = RangeSet.Merge(empty).SelectMany(e => RangeSet.Intersect(e, fetched)).ToList();
+        return new SeriesCoverage(key, wanted, fetched, notFetched, noCandle, summary.Count);
     }
 
     private static long SlotsIn(SeriesKey key, IEnumerable<TimeRange> ranges) => ranges.Sum(r => key.Timeframe.CountSlots(r.FromMs, r.ToMs));

@@ -84,6 +84,20 @@ public interface ICandleStore : IAsyncDisposable
     /// <returns>Each gap as <c>[first missing open time, next stored open time)</c>, sorted.</returns>
     Task<IReadOnlyList<TimeRange>> GetGapsAsync(SeriesKey key, CancellationToken cancellationToken = default);
 
+    /// <summary>The runs of missing candle slots between the first and last candle stored inside <paramref name="range"/>.</summary>
+    /// <param name="key">The series.</param>
+    /// <param name="range">Only candles with open times in <c>[From, To)</c> are considered.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>Each gap as <c>[first missing open time, next stored open time)</c>, sorted.</returns>
+    Task<IReadOnlyList<TimeRange>> GetGapsAsync(SeriesKey key, TimeRange range, CancellationToken cancellationToken = default);
+
+    /// <summary>Count, first and last open time of the candles stored inside <paramref name="range"/>.</summary>
+    /// <param name="key">The series.</param>
+    /// <param name="range">Only candles with open times in <c>[From, To)</c> are counted.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The summary (count 0 when none is inside).</returns>
+    Task<SeriesSummary> GetSummaryAsync(SeriesKey key, TimeRange range, CancellationToken cancellationToken = default);
+
     /// <summary>Count, first and last open time of a series.</summary>
     /// <param name="key">The series.</param>
     /// <param name="cancellationToken">Cancels the read.</param>

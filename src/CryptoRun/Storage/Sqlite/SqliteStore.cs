@@ -203,29 +203,39 @@ public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, IS
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TimeRange>> GetGapsAsync(SeriesKey key, CancellationToken cancellationToken = default)
+        => GetGapsAsync(key, new TimeRange(long.MinValue, long.MaxValue), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TimeRange>> GetGapsAsync(SeriesKey key, TimeRange range, CancellationToken cancellationToken = default)
         => QueryAsync(key, """
             SELECT prev, open_time FROM (
                 SELECT c.open_time, LAG(c.open_time) OVER (ORDER BY c.open_time) AS prev
-                FROM candles c JOIN series s ON s.id = c.series_id
-                WHERE s.venue = $venue AND s.instrument = $instrument AND s.timeframe = $timeframe)
+                FROM candles c
+                WHERE c.series_id = (SELECT id FROM series WHERE venue = $venue AND instrument = $instrument AND timeframe = $timeframe)
+                  AND c.open_time >= $from AND c.open_time < $to)
             WHERE open_time - prev > $step
             ORDER BY open_time
             """, static (reader, step) => new TimeRange(reader.GetInt64(0) + step, reader.GetInt64(1)),
-            static gaps => gaps, cancellationToken);
+            static gaps => gaps, cancellationToken, range);
 
     /// <inheritdoc />
-    public async Task<SeriesSummary> GetSummaryAsync(SeriesKey key, CancellationToken cancellationToken = default)
+    public Task<SeriesSummary> GetSummaryAsync(SeriesKey key, CancellationToken cancellationToken = default)
+        => GetSummaryAsync(key, new TimeRange(long.MinValue, long.MaxValue), cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<SeriesSummary> GetSummaryAsync(SeriesKey key, TimeRange range, CancellationToken cancellationToken = default)
     {
         var rows = await QueryAsync(key, """
             SELECT COUNT(*), MIN(c.open_time), MAX(c.open_time)
-            FROM candles c JOIN series s ON s.id = c.series_id
-            WHERE s.venue = $venue AND s.instrument = $instrument AND s.timeframe = $timeframe
+            FROM candles c
+            WHERE c.series_id = (SELECT id FROM series WHERE venue = $venue AND instrument = $instrument AND timeframe = $timeframe)
+              AND c.open_time >= $from AND c.open_time < $to
             """, (reader, _) => new SeriesSummary(
                 key,
                 reader.GetInt64(0),
                 reader.IsDBNull(1) ? null : reader.GetInt64(1),
                 reader.IsDBNull(2) ? null : reader.GetInt64(2)),
-            static summaries => summaries, cancellationToken).ConfigureAwait(false);
+            static summaries => summaries, cancellationToken, range).ConfigureAwait(false);
         return rows[0];
     }
 
@@ -449,7 +459,8 @@ public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, IS
         string sql,
         Func<SqliteDataReader, long, T> map,
         Func<IReadOnlyList<T>, IReadOnlyList<T>> finish,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        TimeRange? range = null)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -457,6 +468,12 @@ public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, IS
             using var command = _connection.CreateCommand();
             command.CommandText = sql;
             AddKey(command, key);
+            if (range is { } r)
+            {
+                command.Parameters.AddWithValue("$from", r.FromMs);
+                command.Parameters.AddWithValue("$to", r.ToMs);
+            }
+
             using var reader = command.ExecuteReader();
             var rows = new List<T>();
             while (reader.Read())

@@ -1,0 +1,173 @@
+using Npgsql;
+
+namespace CryptoRun.Postgres;
+
+/// <summary>
+/// The PostgreSQL schema as numbered migrations, the same tables and meaning as the SQLite store's
+/// (<c>SqliteMigrations</c>) with PostgreSQL types: <c>numeric</c> for prices and volumes (exact, keeps
+/// the venue's scale), <c>bigint</c> epoch milliseconds for times. Each runs once, in its own
+/// transaction, and is recorded in <c>schema_migrations</c>; opening a store runs the ones not yet applied.
+/// Tables go in the first schema of the connection's search path.
+/// </summary>
+internal static class PostgresMigrations
+{
+    /// <summary>Every migration, in order. Append only: never edit one that has shipped.</summary>
+    internal static readonly IReadOnlyList<(int Version, string Name, string Sql)> All =
+    [
+        (1, "candles with provenance", """
+            CREATE TABLE series (
+                id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                venue      text NOT NULL,
+                instrument text NOT NULL,
+                timeframe  text NOT NULL,
+                UNIQUE (venue, instrument, timeframe)
+            );
+            -- One row per upstream call (or file import): seed 002's provenance, plus endpoint, window and latency.
+            CREATE TABLE fetches (
+                id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                provider    text NOT NULL,
+                endpoint    text NOT NULL,
+                window_from bigint,
+                window_to   bigint,
+                latency_ms  bigint NOT NULL,
+                fetched_at  bigint NOT NULL,
+                status      text NOT NULL CHECK (status IN ('OK', 'DEGRADED', 'DOWN')),
+                error       text
+            );
+            -- Prices and sizes are numeric: the venue's exact decimal digits and scale, never a float.
+            CREATE TABLE candles (
+                series_id      bigint NOT NULL REFERENCES series (id),
+                open_time      bigint NOT NULL,
+                open           numeric NOT NULL,
+                high           numeric NOT NULL,
+                low            numeric NOT NULL,
+                close          numeric NOT NULL,
+                volume         numeric NOT NULL,
+                quote_volume   numeric,
+                trades         bigint,
+                provider_name  text NOT NULL,
+                fetched_at_utc bigint NOT NULL,
+                fetch_status   text NOT NULL CHECK (fetch_status IN ('OK', 'DEGRADED', 'DOWN')),
+                error_message  text,
+                fetch_id       bigint NOT NULL REFERENCES fetches (id),
+                PRIMARY KEY (series_id, open_time)
+            );
+            CREATE INDEX candles_fetch ON candles (fetch_id);
+            -- Windows fetched and found complete: a slot inside one with no candle is one the venue does not have.
+            CREATE TABLE fetched_windows (
+                series_id bigint NOT NULL REFERENCES series (id),
+                from_ms   bigint NOT NULL,
+                to_ms     bigint NOT NULL,
+                fetch_id  bigint NOT NULL REFERENCES fetches (id),
+                PRIMARY KEY (series_id, from_ms, to_ms)
+            );
+            """),
+        (2, "materialized bars", """
+            -- Seed 002's bars_{freq}: bars built from a finer stored series, apart from the venue's own candles.
+            -- Prices and volumes are exact numeric; returns are double precision; times are epoch ms.
+            CREATE TABLE bars (
+                venue            text NOT NULL,
+                instrument       text NOT NULL,
+                timeframe        text NOT NULL,
+                open_ms          bigint NOT NULL,
+                open             numeric NOT NULL,
+                high             numeric NOT NULL,
+                low              numeric NOT NULL,
+                close            numeric NOT NULL,
+                volume           numeric NOT NULL,
+                quote_volume     numeric,
+                trades           bigint,
+                source_timeframe text NOT NULL,
+                source_candles   integer NOT NULL,
+                expected_candles integer NOT NULL,
+                log_return       double precision,
+                cum_return       double precision,
+                roll_vol         double precision,
+                materialized_at  bigint NOT NULL,
+                PRIMARY KEY (venue, instrument, timeframe, open_ms)
+            );
+            """),
+    ];
+
+    /// <summary>Creates the ledger if needed and applies every migration not yet applied.</summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="location">The store's address, for error messages.</param>
+    /// <param name="nowMs">The current time, epoch milliseconds, recorded as <c>applied_at</c>.</param>
+    /// <param name="cancellationToken">Cancels migrating; the migration in progress rolls back.</param>
+    /// <returns>The schema version after migrating.</returns>
+    /// <exception cref="InvalidOperationException">The database was written by a newer CryptoRun (unknown version).</exception>
+    internal static async Task<int> ApplyAsync(NpgsqlConnection connection, string location, long nowMs, CancellationToken cancellationToken)
+    {
+        var known = All.Select(m => m.Version).ToHashSet();
+        foreach (var (version, name, sql) in All)
+        {
+            // One transaction per migration, holding a lock keyed by the schema: another process opening
+            // the same store waits, then sees the migration applied when it checks inside its own transaction.
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                await ExecuteAsync(connection, transaction, """
+                    SELECT pg_advisory_xact_lock(hashtext('cryptorun schema_migrations ' || current_schema()));
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version    integer PRIMARY KEY,
+                        name       text NOT NULL,
+                        applied_at bigint NOT NULL
+                    );
+                    """, cancellationToken).ConfigureAwait(false);
+
+                var applied = await AppliedVersionsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                var unknown = applied.Where(v => !known.Contains(v)).OrderBy(v => v).ToList();
+                if (unknown.Count > 0)
+                {
+                    throw new InvalidOperationException(
+                        $"the store {location} has schema version {unknown[^1]}, newer than this CryptoRun knows ({known.Max()}); upgrade CryptoRun");
+                }
+
+                if (!applied.Contains(version))
+                {
+                    await ExecuteAsync(connection, transaction, sql, cancellationToken).ConfigureAwait(false);
+                    var record = new NpgsqlCommand("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", connection, transaction);
+                    await using (record.ConfigureAwait(false))
+                    {
+                        record.Parameters.Add(new() { Value = version });
+                        record.Parameters.Add(new() { Value = name });
+                        record.Parameters.Add(new() { Value = nowMs });
+                        await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return All[^1].Version;
+    }
+
+    private static async Task<HashSet<int>> AppliedVersionsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        var applied = new HashSet<int>();
+        var read = new NpgsqlCommand("SELECT version FROM schema_migrations", connection, transaction);
+        await using (read.ConfigureAwait(false))
+        {
+            var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    applied.Add(reader.GetInt32(0));
+                }
+            }
+        }
+
+        return applied;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

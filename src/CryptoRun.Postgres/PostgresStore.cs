@@ -210,29 +210,37 @@ public sealed partial class PostgresStore : ICandleStore, IBarStore
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TimeRange>> GetGapsAsync(SeriesKey key, CancellationToken cancellationToken = default)
+        => GetGapsAsync(key, new TimeRange(long.MinValue, long.MaxValue), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TimeRange>> GetGapsAsync(SeriesKey key, TimeRange range, CancellationToken cancellationToken = default)
         => QueryAsync(key, """
             SELECT prev, open_time FROM (
                 SELECT c.open_time, LAG(c.open_time) OVER (ORDER BY c.open_time) AS prev
                 FROM candles c JOIN series s ON s.id = c.series_id
-                WHERE s.venue = $1 AND s.instrument = $2 AND s.timeframe = $3) AS stepped
+                WHERE s.venue = $1 AND s.instrument = $2 AND s.timeframe = $3 AND c.open_time >= $5 AND c.open_time < $6) AS stepped
             WHERE open_time - prev > $4
             ORDER BY open_time
             """, static (reader, step) => new TimeRange(reader.GetInt64(0) + step, reader.GetInt64(1)),
-            static gaps => gaps, cancellationToken, withStep: true);
+            static gaps => gaps, cancellationToken, withStep: true, range);
 
     /// <inheritdoc />
-    public async Task<SeriesSummary> GetSummaryAsync(SeriesKey key, CancellationToken cancellationToken = default)
+    public Task<SeriesSummary> GetSummaryAsync(SeriesKey key, CancellationToken cancellationToken = default)
+        => GetSummaryAsync(key, new TimeRange(long.MinValue, long.MaxValue), cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<SeriesSummary> GetSummaryAsync(SeriesKey key, TimeRange range, CancellationToken cancellationToken = default)
     {
         var rows = await QueryAsync(key, """
             SELECT COUNT(*), MIN(c.open_time), MAX(c.open_time)
             FROM candles c JOIN series s ON s.id = c.series_id
-            WHERE s.venue = $1 AND s.instrument = $2 AND s.timeframe = $3
+            WHERE s.venue = $1 AND s.instrument = $2 AND s.timeframe = $3 AND c.open_time >= $4 AND c.open_time < $5
             """, (reader, _) => new SeriesSummary(
                 key,
                 reader.GetInt64(0),
                 reader.IsDBNull(1) ? null : reader.GetInt64(1),
                 reader.IsDBNull(2) ? null : reader.GetInt64(2)),
-            static summaries => summaries, cancellationToken).ConfigureAwait(false);
+            static summaries => summaries, cancellationToken, range: range).ConfigureAwait(false);
         return rows[0];
     }
 
@@ -387,7 +395,8 @@ public sealed partial class PostgresStore : ICandleStore, IBarStore
         Func<NpgsqlDataReader, long, T> map,
         Func<IReadOnlyList<T>, IReadOnlyList<T>> finish,
         CancellationToken cancellationToken,
-        bool withStep = false)
+        bool withStep = false,
+        TimeRange? range = null)
     {
         var command = _dataSource.CreateCommand(sql);
         await using (command.ConfigureAwait(false))
@@ -396,6 +405,12 @@ public sealed partial class PostgresStore : ICandleStore, IBarStore
             if (withStep)
             {
                 Add(command, key.Timeframe.Milliseconds);
+            }
+
+            if (range is { } r)
+            {
+                Add(command, r.FromMs);
+                Add(command, r.ToMs);
             }
 
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

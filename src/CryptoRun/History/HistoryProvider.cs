@@ -115,7 +115,7 @@ public sealed class HistoryProvider
     private static readonly Histogram<double> CoverageRatio = Meter.CreateHistogram<double>("cryptorun.history.coverage.ratio", description: "Coverage ratio of each answered range");
 
     /// <summary>How long a backfill lease lasts unless renewed (renewed at a third of it while the backfill runs).</summary>
-    public static readonly TimeSpan LeaseTimeToLive = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan LeaseTimeToLive = TimeSpan.FromMinutes(1);
 
     /// <summary>How often a worker waiting for another's lease looks again.</summary>
     public static readonly TimeSpan LeasePoll = TimeSpan.FromMilliseconds(250);
@@ -314,12 +314,39 @@ public sealed class HistoryProvider
         while (true)
         {
             var now = _time.GetUtcNow();
-            if (await _leases.TryAcquireLeaseAsync(name, _owner, now, now + LeaseTimeToLive, cancellationToken).ConfigureAwait(false))
+            if (await _leases.TryAcquireLeaseAsync(name, _owner, now, now + LeaseTimeToLive, null, cancellationToken).ConfigureAwait(false))
+            {
+                return new HeldLease(this, name);
+            }
+
+            // A holder on this machine whose process is gone (killed, crashed) is not waited for.
+            if (await _leases.ReadLeaseHolderAsync(name, cancellationToken).ConfigureAwait(false) is { } holder && IsDeadLocalProcess(holder)
+                && await _leases.TryAcquireLeaseAsync(name, _owner, now, now + LeaseTimeToLive, holder, cancellationToken).ConfigureAwait(false))
             {
                 return new HeldLease(this, name);
             }
 
             await Task.Delay(LeasePoll, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>True when <paramref name="owner"/> (<c>machine:pid:id</c>) names a process of this machine that no longer runs.</summary>
+    private static bool IsDeadLocalProcess(string owner)
+    {
+        var parts = owner.Split(':');
+        if (parts.Length != 3 || parts[0] != Environment.MachineName || !int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var pid))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true;
         }
     }
 
@@ -352,7 +379,7 @@ public sealed class HistoryProvider
             {
                 await Task.Delay(LeaseTimeToLive / 3, _owner._time, _stop.Token).ConfigureAwait(false);
                 var now = _owner._time.GetUtcNow();
-                await _owner._leases!.TryAcquireLeaseAsync(_name, _owner._owner, now, now + LeaseTimeToLive, _stop.Token).ConfigureAwait(false);
+                await _owner._leases!.TryAcquireLeaseAsync(_name, _owner._owner, now, now + LeaseTimeToLive, null, _stop.Token).ConfigureAwait(false);
             }
         }
     }

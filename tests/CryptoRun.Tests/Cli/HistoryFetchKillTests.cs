@@ -30,16 +30,40 @@ public sealed class HistoryFetchKillTests
             start.ArgumentList.Add(arg);
         }
 
+        var seen = new System.Text.StringBuilder();
         using (var process = Process.Start(start)!)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line
-                && !(System.Text.RegularExpressions.Regex.Match(line, @"\((\d+)% of the missing range\)") is { Success: true } m && int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 20))
+            // Standard error is drained as it comes, so the child never blocks on a full pipe.
+            process.ErrorDataReceived += (_, e) => { lock (seen) { seen.AppendLine(e.Data); } };
+            process.BeginErrorReadLine();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+            var killed = false;
+            try
             {
+                while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+                {
+                    lock (seen)
+                    {
+                        seen.AppendLine(line);
+                    }
+
+                    if (System.Text.RegularExpressions.Regex.Match(line, @"\((\d+)% of the missing range\)") is { Success: true } m
+                        && int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 20)
+                    {
+                        process.Kill(); // SIGKILL on Linux: no finally block, no flush
+                        killed = true;
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail($"the fetch printed no 20 % line within 45 s:\n{seen}");
             }
 
-            process.Kill(); // SIGKILL on Linux: no finally block, no flush
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(CancellationToken.None);
+            Assert.True(killed, $"the fetch ended before it could be killed:\n{seen}");
         }
 
         long afterKill;

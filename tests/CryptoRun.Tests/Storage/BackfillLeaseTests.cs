@@ -30,5 +30,12 @@ public sealed class BackfillLeaseTests
         await b.ReleaseLeaseAsync(Key, "b");
         Assert.True(await a.TryAcquireLeaseAsync(Key, "a", T0.AddMinutes(4), T0.AddMinutes(6)));
         Assert.True(await b.TryAcquireLeaseAsync("okx:BTC/USDT:1m", "b", T0.AddMinutes(4), T0.AddMinutes(6)));
+
+        // A holder known dead is replaced before its lease expires; naming another owner does not help.
+        Assert.Equal("a", await b.ReadLeaseHolderAsync(Key));
+        Assert.False(await b.TryAcquireLeaseAsync(Key, "b", T0.AddMinutes(4), T0.AddMinutes(6), replacing: "c"));
+        Assert.True(await b.TryAcquireLeaseAsync(Key, "b", T0.AddMinutes(4), T0.AddMinutes(6), replacing: "a"));
+        Assert.Equal("b", await a.ReadLeaseHolderAsync(Key));
+        Assert.Null(await a.ReadLeaseHolderAsync("nothing"));
     }
 }

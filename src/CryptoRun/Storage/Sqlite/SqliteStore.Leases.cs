@@ -4,14 +4,14 @@ namespace CryptoRun.Storage.Sqlite;
 public sealed partial class SqliteStore : IBackfillLeases
 {
     /// <inheritdoc />
-    public async Task<bool> TryAcquireLeaseAsync(string key, string owner, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken = default)
+    public async Task<bool> TryAcquireLeaseAsync(string key, string owner, DateTimeOffset now, DateTimeOffset until, string? replacing = null, CancellationToken cancellationToken = default)
     {
         // One statement: take a free or expired lease, or renew our own; SQLite's write lock makes it atomic across processes.
         var holders = await ReadAsync(
             """
             INSERT INTO backfill_leases (lease_key, owner, expires_at) VALUES ($k, $o, $u)
             ON CONFLICT (lease_key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-                WHERE backfill_leases.owner = excluded.owner OR backfill_leases.expires_at <= $now
+                WHERE backfill_leases.owner = excluded.owner OR backfill_leases.expires_at <= $now OR backfill_leases.owner = $dead
             RETURNING owner
             """,
             command =>
@@ -20,10 +20,22 @@ public sealed partial class SqliteStore : IBackfillLeases
                 command.Parameters.AddWithValue("$o", owner);
                 command.Parameters.AddWithValue("$u", until.ToUnixTimeMilliseconds());
                 command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                command.Parameters.AddWithValue("$dead", (object?)replacing ?? DBNull.Value);
             },
             reader => reader.GetString(0),
             cancellationToken).ConfigureAwait(false);
         return holders.Count == 1;
+    }
+
+    /// <inheritdoc />
+    public async Task<string?> ReadLeaseHolderAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var holders = await ReadAsync(
+            "SELECT owner FROM backfill_leases WHERE lease_key = $k",
+            command => command.Parameters.AddWithValue("$k", key),
+            reader => reader.GetString(0),
+            cancellationToken).ConfigureAwait(false);
+        return holders.Count == 0 ? null : holders[0];
     }
 
     /// <inheritdoc />

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using CryptoRun.Domain;
 using CryptoRun.Storage;
-using CryptoRun.Storage.Sqlite;
 
 namespace CryptoRun.Cli.Commands;
 
@@ -26,28 +25,24 @@ internal static class BarsExportCommand
         var from = CliOptions.From(required: false);
         var to = CliOptions.To(required: false);
         var db = CliOptions.Db();
+        var store = StoreTarget.Option();
         var format = new Option<string>("--format") { Description = "csv or jsonl", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "jsonl");
-        var command = new Command("export", "Write materialized bars to standard output as CSV or JSON lines") { venue, symbol, timeframe, from, to, db, format };
+        var command = new Command("export", "Write materialized bars to standard output as CSV or JSON lines") { venue, symbol, timeframe, from, to, db, store, format };
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
             new SeriesKey(parse.GetRequiredValue(venue).ToLowerInvariant(), CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)), CliOptions.ParseTimeframe(parse.GetRequiredValue(timeframe))),
             CliOptions.ParseOptionalRange(parse.GetValue(from), parse.GetValue(to)),
-            environment.FullPath(parse.GetRequiredValue(db)),
+            StoreTarget.From(environment, parse, db, store),
             parse.GetRequiredValue(format),
             cancellationToken));
         return command;
     }
 
-    internal static async Task<int> RunAsync(CliEnvironment environment, SeriesKey key, TimeRange? range, string dbPath, string format, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(CliEnvironment environment, SeriesKey key, TimeRange? range, StoreTarget target, string format, CancellationToken cancellationToken)
     {
-        if (!File.Exists(dbPath))
-        {
-            throw new UsageException($"--db '{dbPath}' does not exist; materialize bars first");
-        }
-
-        await using var store = await SqliteStore.OpenAsync(dbPath, environment.Time, cancellationToken);
-        var bars = await store.ReadBarsAsync(key, range, cancellationToken);
+        await using var store = await CliStore.OpenAsync(environment, target, mustExist: true, "materialize bars first", cancellationToken);
+        var bars = await store.Bars.ReadBarsAsync(key, range, cancellationToken);
         if (format == "csv")
         {
             environment.Out.WriteLine(CsvHeader);

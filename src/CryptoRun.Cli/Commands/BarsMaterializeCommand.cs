@@ -2,7 +2,6 @@ using System.CommandLine;
 using CryptoRun.Bars;
 using CryptoRun.Domain;
 using CryptoRun.Storage;
-using CryptoRun.Storage.Sqlite;
 
 namespace CryptoRun.Cli.Commands;
 
@@ -22,7 +21,8 @@ internal static class BarsMaterializeCommand
         var timeframes = new Option<string>("--timeframes") { Description = "Comma-separated bar timeframes, each a coarser whole multiple of the source", DefaultValueFactory = _ => "5m,15m,1h,1d" };
         var window = new Option<int>("--vol-window") { Description = "Log returns per rolling-volatility value", DefaultValueFactory = _ => BarMaterializer.DefaultVolatilityWindow };
         var db = CliOptions.Db();
-        var command = new Command("materialize", "Build coarser bars (with log_return, cum_return, roll_vol) from a stored candle series") { venue, symbol, source, timeframes, window, db };
+        var store = StoreTarget.Option();
+        var command = new Command("materialize", "Build coarser bars (with log_return, cum_return, roll_vol) from a stored candle series") { venue, symbol, source, timeframes, window, db, store };
         command.SetAction((parse, cancellationToken) =>
         {
             var from = CliOptions.ParseTimeframe(parse.GetRequiredValue(source));
@@ -40,7 +40,7 @@ internal static class BarsMaterializeCommand
                 new SeriesKey(parse.GetRequiredValue(venue).ToLowerInvariant(), CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)), from),
                 targets,
                 volWindow,
-                environment.FullPath(parse.GetRequiredValue(db)),
+                StoreTarget.From(environment, parse, db, store),
                 cancellationToken);
         });
         return command;
@@ -51,26 +51,21 @@ internal static class BarsMaterializeCommand
         SeriesKey source,
         IReadOnlyList<Timeframe> targets,
         int volatilityWindow,
-        string dbPath,
+        StoreTarget target,
         CancellationToken cancellationToken)
     {
-        if (!File.Exists(dbPath))
-        {
-            throw new UsageException($"--db '{dbPath}' does not exist; fetch or import the {source.Timeframe} candles first");
-        }
-
-        await using var store = await SqliteStore.OpenAsync(dbPath, environment.Time, cancellationToken);
-        var written = await MaterializeAsync(store, store, source, targets, volatilityWindow, cancellationToken);
+        await using var store = await CliStore.OpenAsync(environment, target, mustExist: true, $"fetch or import the {source.Timeframe} candles first", cancellationToken);
+        var written = await MaterializeAsync(store.Candles, store.Bars, source, targets, volatilityWindow, cancellationToken);
         if (written.Count == 0)
         {
             throw new UsageException($"the store holds no candles for {source}; fetch or import them first");
         }
 
-        foreach (var (target, bars) in written)
+        foreach (var (timeframe, bars) in written)
         {
             var complete = bars.Count(b => b.IsComplete);
             var span = bars.Count == 0 ? "none" : $"{TimeRange.Format(bars[0].Candle.OpenTimeMs)} .. {TimeRange.Format(bars[^1].Candle.OpenTimeMs)}";
-            environment.Out.WriteLine($"{source.Venue}:{source.Instrument}:{target}: {bars.Count} bars from {source.Timeframe} candles ({complete} with every {source.Timeframe} slot present), {span}");
+            environment.Out.WriteLine($"{source.Venue}:{source.Instrument}:{timeframe}: {bars.Count} bars from {source.Timeframe} candles ({complete} with every {source.Timeframe} slot present), {span}");
         }
 
         environment.Out.WriteLine($"store: {store.Location}");

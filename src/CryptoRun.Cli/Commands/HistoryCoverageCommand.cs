@@ -3,7 +3,6 @@ using System.Globalization;
 using CryptoRun.Domain;
 using CryptoRun.History;
 using CryptoRun.Storage;
-using CryptoRun.Storage.Sqlite;
 using Spectre.Console;
 
 namespace CryptoRun.Cli.Commands;
@@ -21,8 +20,8 @@ internal static class HistoryCoverageCommand
 
     internal static Command CreateCoverage(CliEnvironment environment)
     {
-        var (venue, symbol, timeframe, from, to, db) = Options(required: false);
-        var command = new Command("coverage", "Per series: the share of the range fetched, candles held, slots without a candle, slots not fetched") { venue, symbol, timeframe, from, to, db };
+        var (venue, symbol, timeframe, from, to, db, store) = Options(required: false);
+        var command = new Command("coverage", "Per series: the share of the range fetched, candles held, slots without a candle, slots not fetched") { venue, symbol, timeframe, from, to, db, store };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var names = (parse.GetValue(venue), parse.GetValue(symbol), parse.GetValue(timeframe));
@@ -31,15 +30,15 @@ internal static class HistoryCoverageCommand
                 throw new UsageException("--venue, --symbol and --timeframe go together: give all three for one series, or none for every series");
             }
 
-            await using var store = await Open(environment, parse.GetRequiredValue(db), cancellationToken);
+            await using var opened = await Open(environment, StoreTarget.From(environment, parse, db, store), cancellationToken);
             var range = CliOptions.ParseOptionalRange(parse.GetValue(from), parse.GetValue(to));
             var keys = names is ({ } v, { } s, { } t)
                 ? [Key(v, s, t)]
-                : await store.ListSeriesAsync(cancellationToken);
+                : await opened.Candles.ListSeriesAsync(cancellationToken);
             var rows = new List<SeriesCoverage>();
             foreach (var key in keys)
             {
-                rows.Add(await SeriesCoverage.ReadAsync(store, key, Bounded(range, key), cancellationToken));
+                rows.Add(await SeriesCoverage.ReadAsync(opened.Candles, key, Bounded(range, key), cancellationToken));
             }
 
             environment.Console.Write(Table(rows));
@@ -50,14 +49,14 @@ internal static class HistoryCoverageCommand
 
     internal static Command CreateGaps(CliEnvironment environment)
     {
-        var (venue, symbol, timeframe, from, to, db) = Options(required: true);
-        var command = new Command("gaps", "The missing candle ranges of one series as CSV: not_fetched (a backfill would ask for them) or no_candle (the venue has none)") { venue, symbol, timeframe, from, to, db };
+        var (venue, symbol, timeframe, from, to, db, store) = Options(required: true);
+        var command = new Command("gaps", "The missing candle ranges of one series as CSV: not_fetched (a backfill would ask for them) or no_candle (the venue has none)") { venue, symbol, timeframe, from, to, db, store };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var key = Key(parse.GetRequiredValue(venue), parse.GetRequiredValue(symbol), parse.GetRequiredValue(timeframe));
             var range = CliOptions.ParseOptionalRange(parse.GetValue(from), parse.GetValue(to));
-            await using var store = await Open(environment, parse.GetRequiredValue(db), cancellationToken);
-            var coverage = await SeriesCoverage.ReadAsync(store, key, Bounded(range, key), cancellationToken);
+            await using var opened = await Open(environment, StoreTarget.From(environment, parse, db, store), cancellationToken);
+            var coverage = await SeriesCoverage.ReadAsync(opened.Candles, key, Bounded(range, key), cancellationToken);
             var gaps = coverage.NotFetched.Select(r => (Range: r, Kind: "not_fetched"))
                 .Concat(coverage.NoCandle.Select(r => (Range: r, Kind: "no_candle")))
                 .OrderBy(g => g.Range.FromMs)
@@ -74,13 +73,13 @@ internal static class HistoryCoverageCommand
         return command;
     }
 
-    private static (Option<string> Venue, Option<string> Symbol, Option<string> Timeframe, Option<string> From, Option<string> To, Option<string> Db) Options(bool required)
+    private static (Option<string> Venue, Option<string> Symbol, Option<string> Timeframe, Option<string> From, Option<string> To, Option<string> Db, Option<string> Store) Options(bool required)
     {
         var venue = CliOptions.Venue("The venue (or import name) of the series");
         var symbol = CliOptions.Symbol();
         var timeframe = CliOptions.Timeframe();
         venue.Required = symbol.Required = timeframe.Required = required;
-        return (venue, symbol, timeframe, CliOptions.From(required: false), CliOptions.To(required: false), CliOptions.Db());
+        return (venue, symbol, timeframe, CliOptions.From(required: false), CliOptions.To(required: false), CliOptions.Db(), StoreTarget.Option());
     }
 
     private static SeriesKey Key(string venue, string symbol, string timeframe)
@@ -92,13 +91,8 @@ internal static class HistoryCoverageCommand
             ? throw new UsageException($"give both --from and --to, or neither (for {key}, neither means everything the store knows of it)")
             : range;
 
-    private static async Task<SqliteStore> Open(CliEnvironment environment, string db, CancellationToken cancellationToken)
-    {
-        var path = environment.FullPath(db);
-        return File.Exists(path)
-            ? await SqliteStore.OpenAsync(path, environment.Time, cancellationToken)
-            : throw new UsageException($"--db '{path}' does not exist; fetch or import first");
-    }
+    private static Task<CliStore> Open(CliEnvironment environment, StoreTarget target, CancellationToken cancellationToken)
+        => CliStore.OpenAsync(environment, target, mustExist: true, "fetch or import first", cancellationToken);
 
     private static Table Table(IEnumerable<SeriesCoverage> rows)
     {

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using CryptoRun.Domain;
 using CryptoRun.Storage;
-using CryptoRun.Storage.Sqlite;
 
 namespace CryptoRun.Cli.Commands;
 
@@ -26,16 +25,17 @@ internal static class HistoryExportCommand
         var from = CliOptions.From(required: false);
         var to = CliOptions.To(required: false);
         var db = CliOptions.Db();
+        var store = StoreTarget.Option();
         var format = new Option<string>("--format") { Description = "csv or jsonl", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "jsonl");
-        var command = new Command("export", "Write stored candles to standard output as CSV or JSON lines") { venue, symbol, timeframe, from, to, db, format };
+        var command = new Command("export", "Write stored candles to standard output as CSV or JSON lines") { venue, symbol, timeframe, from, to, db, store, format };
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
             parse.GetRequiredValue(venue).ToLowerInvariant(),
             CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)),
             CliOptions.ParseTimeframe(parse.GetRequiredValue(timeframe)),
             CliOptions.ParseOptionalRange(parse.GetValue(from), parse.GetValue(to)),
-            environment.FullPath(parse.GetRequiredValue(db)),
+            StoreTarget.From(environment, parse, db, store),
             parse.GetRequiredValue(format),
             cancellationToken));
         return command;
@@ -47,16 +47,12 @@ internal static class HistoryExportCommand
         Instrument instrument,
         Timeframe timeframe,
         TimeRange? range,
-        string dbPath,
+        StoreTarget target,
         string format,
         CancellationToken cancellationToken)
     {
-        if (!File.Exists(dbPath))
-        {
-            throw new UsageException($"--db '{dbPath}' does not exist; fetch or import first");
-        }
-
-        await using var store = await SqliteStore.OpenAsync(dbPath, environment.Time, cancellationToken);
+        await using var opened = await CliStore.OpenAsync(environment, target, mustExist: true, "fetch or import first", cancellationToken);
+        var store = opened.Candles;
         var key = new SeriesKey(venue, instrument, timeframe);
         var output = environment.Out;
         var count = 0;

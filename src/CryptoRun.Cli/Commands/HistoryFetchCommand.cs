@@ -5,7 +5,6 @@ using CryptoRun.History;
 using CryptoRun.Providers;
 using CryptoRun.Resilience;
 using CryptoRun.Storage;
-using CryptoRun.Storage.Sqlite;
 using Spectre.Console;
 
 namespace CryptoRun.Cli.Commands;
@@ -26,6 +25,7 @@ internal static class HistoryFetchCommand
         var from = CliOptions.From(required: true);
         var to = CliOptions.To(required: true);
         var db = CliOptions.Db();
+        var store = StoreTarget.Option();
         var endpoint = CliOptions.Endpoint();
         var config = CliOptions.Config();
         var timeout = CliOptions.Timeout("30m", "Deadline for the whole fetch: rate windows and bans are waited out only when they end before it");
@@ -34,7 +34,7 @@ internal static class HistoryFetchCommand
         var sla = new Option<string>("--sla") { Description = "Total SLA budget (30s, 2m): past it the fetch stops with exit 6 (partial-fill: answers with what it has)" };
         var command = new Command("fetch", "Fetch candles from a venue into the store; only what the store does not already hold")
         {
-            venue, symbol, timeframe, from, to, db, endpoint, config, timeout, strategy, sla,
+            venue, symbol, timeframe, from, to, db, store, endpoint, config, timeout, strategy, sla,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
@@ -42,7 +42,7 @@ internal static class HistoryFetchCommand
             CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)),
             CliOptions.ParseTimeframe(parse.GetRequiredValue(timeframe)),
             CliOptions.ParseRange(parse.GetRequiredValue(from), parse.GetRequiredValue(to)),
-            environment.FullPath(parse.GetRequiredValue(db)),
+            StoreTarget.From(environment, parse, db, store),
             parse.GetValue(endpoint) ?? [],
             parse.GetValue(config),
             CliOptions.ParseDuration(parse.GetRequiredValue(timeout), "--timeout"),
@@ -67,7 +67,7 @@ internal static class HistoryFetchCommand
         Instrument instrument,
         Timeframe timeframe,
         TimeRange range,
-        string dbPath,
+        StoreTarget target,
         IReadOnlyList<string> endpoints,
         string? config,
         TimeSpan timeout,
@@ -77,8 +77,11 @@ internal static class HistoryFetchCommand
     {
         using var host = ProviderHost.Create(environment, endpoints, config);
         var provider = Klines(host.Connect(venue), timeframe);
-        await using var store = await SqliteStore.OpenAsync(dbPath, environment.Time, cancellationToken);
-        await using var health = new ProviderHealthRecorder(host.Registry, store, host.Logging.CreateLogger("health"));
+        await using var opened = await CliStore.OpenAsync(environment, target, mustExist: false, "", cancellationToken);
+        var store = opened.Candles;
+
+        // Provider health is kept where the store keeps it (SQLite's provider_health table).
+        await using var health = opened.Health is { } table ? new ProviderHealthRecorder(host.Registry, table, host.Logging.CreateLogger("health")) : null;
 
         // One venue serves the command: a ban that ends before the deadline is waited out, a later one fails at once.
         using var scope = CallScope.Begin(new CallSettings(environment.Time.GetUtcNow() + timeout, WaitForBan: true));

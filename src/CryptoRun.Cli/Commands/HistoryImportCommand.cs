@@ -2,7 +2,6 @@ using System.CommandLine;
 using CryptoRun.CandleFiles;
 using CryptoRun.Domain;
 using CryptoRun.Storage;
-using CryptoRun.Storage.Sqlite;
 
 namespace CryptoRun.Cli.Commands;
 
@@ -21,14 +20,15 @@ internal static class HistoryImportCommand
         var symbol = CliOptions.Symbol();
         var timeframe = CliOptions.Timeframe();
         var db = CliOptions.Db();
-        var command = new Command("import", "Load a candle file into the store (provenance provider 'file')") { file, venue, symbol, timeframe, db };
+        var store = StoreTarget.Option();
+        var command = new Command("import", "Load a candle file into the store (provenance provider 'file')") { file, venue, symbol, timeframe, db, store };
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
             environment.FullPath(parse.GetRequiredValue(file)),
             parse.GetRequiredValue(venue),
             CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)),
             CliOptions.ParseTimeframe(parse.GetRequiredValue(timeframe)),
-            environment.FullPath(parse.GetRequiredValue(db)),
+            StoreTarget.From(environment, parse, db, store),
             cancellationToken));
         return command;
     }
@@ -39,7 +39,7 @@ internal static class HistoryImportCommand
         string venue,
         Instrument instrument,
         Timeframe timeframe,
-        string dbPath,
+        StoreTarget target,
         CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
@@ -64,7 +64,8 @@ internal static class HistoryImportCommand
         var key = new SeriesKey(venue, instrument, timeframe);
         var span = file.Span(timeframe);
         var provenance = new Provenance("file", path, file.Rows.Count > 0 ? span : null, 0, environment.Time.GetUtcNow());
-        await using var store = await SqliteStore.OpenAsync(dbPath, environment.Time, cancellationToken);
+        await using var opened = await CliStore.OpenAsync(environment, target, mustExist: false, "", cancellationToken);
+        var store = opened.Candles;
         var written = await store.WriteAsync(key, file.Rows.Select(r => r.Candle).ToList(), provenance, file.Rows.Count > 0 ? span : null, cancellationToken);
         var coverage = await Coverage.ReadAsync(store, key, cancellationToken);
         environment.Out.WriteLine($"{key}: imported {written} candles from {path} ({file.Format}), {span}");

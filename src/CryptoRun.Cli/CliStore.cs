@@ -1,0 +1,94 @@
+using System.CommandLine;
+using CryptoRun.Postgres;
+using CryptoRun.Storage;
+using CryptoRun.Storage.Sqlite;
+
+namespace CryptoRun.Cli;
+
+/// <summary>Which store a command uses: the SQLite file of <c>--db</c>, or the PostgreSQL server of <c>--store</c>.</summary>
+/// <param name="DbPath">The SQLite file (full path), used when <paramref name="Uri"/> is null.</param>
+/// <param name="Uri">The PostgreSQL address: <c>postgres://USER@HOST:PORT/DB</c> or an Npgsql connection string.</param>
+internal sealed record StoreTarget(string DbPath, string? Uri)
+{
+    /// <summary>The <c>--store</c> option.</summary>
+    internal static Option<string> Option()
+        => new("--store") { Description = "PostgreSQL store instead of the SQLite file: postgres://USER@HOST:PORT/DB or an Npgsql connection string" };
+
+    /// <summary>Reads <c>--db</c> and <c>--store</c>; giving both is a usage error.</summary>
+    /// <exception cref="UsageException">Both were given.</exception>
+    internal static StoreTarget From(CliEnvironment environment, ParseResult parse, Option<string> db, Option<string> store)
+    {
+        var uri = parse.GetValue(store);
+        if (uri is not null && parse.GetResult(db) is { Implicit: false })
+        {
+            throw new UsageException("give --db (a SQLite file) or --store (a PostgreSQL server), not both");
+        }
+
+        return new StoreTarget(environment.FullPath(parse.GetRequiredValue(db)), uri);
+    }
+
+    /// <summary>For people: the file path, or the server address without its password.</summary>
+    internal string Describe => Uri is null ? DbPath : "PostgreSQL store";
+}
+
+/// <summary>An open store for a command: candles and bars always; provider health only on SQLite.</summary>
+internal sealed class CliStore : IAsyncDisposable
+{
+    private readonly IAsyncDisposable _owner;
+
+    private CliStore(ICandleStore candles, IBarStore bars, IProviderHealthStore? health, IAsyncDisposable owner)
+    {
+        Candles = candles;
+        Bars = bars;
+        Health = health;
+        _owner = owner;
+    }
+
+    /// <summary>The candle store.</summary>
+    internal ICandleStore Candles { get; }
+
+    /// <summary>The materialized-bar store.</summary>
+    internal IBarStore Bars { get; }
+
+    /// <summary>Provider health, when the store keeps it (SQLite); null on PostgreSQL.</summary>
+    internal IProviderHealthStore? Health { get; }
+
+    /// <summary>Where the data lives, for people.</summary>
+    internal string Location => Candles.Location;
+
+    /// <summary>Opens the target's store.</summary>
+    /// <param name="environment">The command's environment (its clock).</param>
+    /// <param name="target">The store to open.</param>
+    /// <param name="mustExist">For readers: a missing SQLite file is a usage error naming <paramref name="hint"/>.</param>
+    /// <param name="hint">What to do first when the file is missing.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <exception cref="UsageException">The SQLite file is missing (readers), or the PostgreSQL address is malformed.</exception>
+    internal static async Task<CliStore> OpenAsync(CliEnvironment environment, StoreTarget target, bool mustExist, string hint, CancellationToken cancellationToken)
+    {
+        if (target.Uri is { } uri)
+        {
+            PostgresStore postgres;
+            try
+            {
+                postgres = await PostgresStore.OpenAsync(uri, environment.Time, cancellationToken);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException($"--store: {ex.Message.Split(" (Parameter", 2)[0]}");
+            }
+
+            return new CliStore(postgres, postgres, null, postgres);
+        }
+
+        if (mustExist && !File.Exists(target.DbPath))
+        {
+            throw new UsageException($"--db '{target.DbPath}' does not exist; {hint}");
+        }
+
+        var sqlite = await SqliteStore.OpenAsync(target.DbPath, environment.Time, cancellationToken);
+        return new CliStore(sqlite, sqlite, sqlite, sqlite);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _owner.DisposeAsync();
+}

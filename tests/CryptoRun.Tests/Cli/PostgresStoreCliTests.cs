@@ -1,0 +1,88 @@
+using CryptoRun.Tests.TestSupport;
+
+namespace CryptoRun.Tests.Cli;
+
+/// <summary>The store commands on the PostgreSQL store (<c>--store</c>): the same answers as on SQLite.</summary>
+public sealed class PostgresStoreCliTests(ReplayFixture replay) : IClassFixture<ReplayFixture>
+{
+    private static readonly string[] CoinbaseMinutes = ["--venue", "coinbase", "--symbol", "BTC/USD", "--timeframe", "1m"];
+
+    [PostgresFact]
+    public async Task ImportCoverageMaterializeExport_OnPostgres_SameOutputAsOnSqlite()
+    {
+        var schema = new PostgresSchema();
+        await schema.CreateAsync();
+        try
+        {
+            using var dir = new TempDir();
+            var cli = new CliRun(dir.Path, new ManualClock(ReplayFixture.Now));
+            string[] pg = ["--store", schema.ConnectionString];
+
+            async Task<string[]> Both(params string[] args)
+            {
+                var sqlite = await cli.RunAsync(args);
+                var postgres = await cli.RunAsync([.. args, .. pg]);
+                Assert.True(sqlite.ExitCode == 0, sqlite.Error);
+                Assert.True(postgres.ExitCode == 0, postgres.Error);
+                return [sqlite.Out.Replace(dir.File("cryptorun.db"), "STORE", StringComparison.Ordinal), postgres.Out.Replace("PostgreSQL store", "STORE", StringComparison.Ordinal)];
+            }
+
+            await Both(["history", "import", TestData.CoinbaseMinute, .. CoinbaseMinutes]);
+            var gaps = await Both(["history", "gaps", .. CoinbaseMinutes, "--from", "2020-11-20", "--to", "2020-11-25"]);
+            await Both("bars", "materialize", "--venue", "coinbase", "--symbol", "BTC/USD", "--timeframes", "1h,1d");
+            var bars = await Both("bars", "export", "--venue", "coinbase", "--symbol", "BTC/USD", "--timeframe", "1h");
+            var candles = await Both(["history", "export", .. CoinbaseMinutes, "--from", "2020-11-24T21:00:00Z", "--to", "2020-11-24T22:00:00Z"]);
+
+            Assert.Equal(gaps[0], gaps[1]);
+            Assert.Contains("2020-11-24T21:09:00Z,2020-11-24T21:10:00Z,1,no_candle", gaps[1], StringComparison.Ordinal);
+            Assert.Equal(466, bars[1].Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+            Assert.Equal(bars[0], bars[1]);
+            Assert.Equal(candles[0], candles[1]);
+        }
+        finally
+        {
+            await schema.DropAsync();
+        }
+    }
+
+    [PostgresFact]
+    public async Task Fetch_OnPostgres_BackfillsFromTheReplayAndAnswersFailFastAfter()
+    {
+        var schema = new PostgresSchema();
+        await schema.CreateAsync();
+        try
+        {
+            using var dir = new TempDir();
+            var cli = new CliRun(dir.Path);
+            string[] fetch = ["history", "fetch", "--venue", "binance-usdm", "--symbol", "AVAX/USDT:USDT", "--timeframe", "1m",
+                "--from", "2026-07-01", "--to", "2026-07-03", "--endpoint", $"binance-usdm={replay.Server.BaseAddress}", "--store", schema.ConnectionString];
+
+            var filled = await cli.RunAsync(fetch);
+            var answered = await cli.RunAsync([.. fetch, "--strategy", "fail-fast"]);
+
+            Assert.True(filled.ExitCode == 0, filled.Error);
+            Assert.Contains("fetched 2880 candles in 2 requests, stored 2880", filled.Out, StringComparison.Ordinal);
+            Assert.True(answered.ExitCode == 0, answered.Error);
+            Assert.Contains("fail-fast answered 2880 candles, coverage 100.0 %", answered.Out, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await schema.DropAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Store_BadAddressOrBothStores_Exits2NamingTheProblem()
+    {
+        using var dir = new TempDir();
+        var cli = new CliRun(dir.Path);
+
+        var bad = await cli.RunAsync("bars", "export", "--venue", "coinbase", "--symbol", "BTC/USD", "--timeframe", "1h", "--store", "mysql://x@y/z");
+        var both = await cli.RunAsync("bars", "export", "--venue", "coinbase", "--symbol", "BTC/USD", "--timeframe", "1h", "--store", "postgres://x@y/z", "--db", "a.db");
+
+        Assert.Equal(2, bad.ExitCode);
+        Assert.StartsWith("error: --store: ", bad.Error, StringComparison.Ordinal);
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("give --db (a SQLite file) or --store (a PostgreSQL server), not both", both.Error, StringComparison.Ordinal);
+    }
+}

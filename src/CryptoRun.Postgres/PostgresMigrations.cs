@@ -87,6 +87,14 @@ internal static class PostgresMigrations
                 PRIMARY KEY (venue, instrument, timeframe, open_ms)
             );
             """),
+        (3, "backfill leases", """
+            -- Seed 004: one worker at a time backfills a series; a lease expires by itself (epoch ms).
+            CREATE TABLE backfill_leases (
+                lease_key  text PRIMARY KEY,
+                owner      text NOT NULL,
+                expires_at bigint NOT NULL
+            );
+            """),
     ];
 
     /// <summary>Creates the ledger if needed and applies every migration not yet applied.</summary>

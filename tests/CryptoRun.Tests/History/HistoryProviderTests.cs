@@ -132,35 +132,6 @@ public sealed class HistoryProviderTests : IAsyncLifetime, IDisposable
         Assert.All(results, r => Assert.Equal((2500, false), (r.Candles.Count, r.IsPartial)));
     }
 
-    [Fact]
-    public async Task Lease_TwoWorkersOnOneStoreFile_TheSecondWaitsAndFetchesNothingTheFirstFetched()
-    {
-        // Two store connections and two providers stand for two processes; the real clock paces the lease polling.
-        await using var other = await SqliteStore.OpenAsync(_dir.File("store.db"));
-        var first = Venue(minutes: 3000);
-        first.Clock = null;
-        var second = Venue(minutes: 3000);
-        second.Clock = null;
-        var hold = new TaskCompletionSource();
-        first.Hold = hold.Task;
-
-        var a = new HistoryProvider(_store, _ => first, TimeProvider.System).FetchAsync(Key, Minutes(0, 2500), HistoryStrategy.AutoBackfill);
-        while (first.Walks.Count == 0)
-        {
-            await Task.Delay(5);
-        }
-
-        var b = new HistoryProvider(other, _ => second, TimeProvider.System).FetchAsync(Key, Minutes(0, 2500), HistoryStrategy.AutoBackfill);
-        await Task.Delay(3 * HistoryProvider.LeasePoll);
-        Assert.False(b.IsCompleted);
-        hold.SetResult();
-        var results = await Task.WhenAll(a, b);
-
-        Assert.Equal(3, first.Requests.Count);
-        Assert.Empty(second.Requests);
-        Assert.All(results, r => Assert.Equal((2500, false), (r.Candles.Count, r.IsPartial)));
-    }
-
     private HistoryProvider Provider(FakeKlineProvider venue) => new(_store, _ => venue, _clock);
 
     private FakeKlineProvider Venue(int minutes, int perPage = 1000)

@@ -47,6 +47,72 @@ public abstract class CandleStoreContract : IAsyncLifetime
     public abstract Task DisposeAsync();
 
     [ContractFact]
+    public async Task BackfillLease_HeldByOneOwnerUntilItExpiresOrIsReleased_RenewableByItsHolderReplaceableWhenDead()
+    {
+        // Two store instances on one location stand for two workers.
+        await using var first = await OpenStoreAsync();
+        await using var second = await OpenStoreAsync();
+        var a = Assert.IsAssignableFrom<IBackfillLeases>(first);
+        var b = Assert.IsAssignableFrom<IBackfillLeases>(second);
+        const string Key = "coinbase:BTC/USD:1m";
+
+        Assert.True(await a.TryAcquireLeaseAsync(Key, "a", FirstOpen, FirstOpen.AddMinutes(2)));
+        Assert.False(await b.TryAcquireLeaseAsync(Key, "b", FirstOpen.AddMinutes(1), FirstOpen.AddMinutes(3)));
+        Assert.True(await a.TryAcquireLeaseAsync(Key, "a", FirstOpen.AddMinutes(1), FirstOpen.AddMinutes(3)));
+        Assert.False(await b.TryAcquireLeaseAsync(Key, "b", FirstOpen.AddMinutes(2.5), FirstOpen.AddMinutes(4)));
+
+        // Expired (a crashed worker): taken over.
+        Assert.True(await b.TryAcquireLeaseAsync(Key, "b", FirstOpen.AddMinutes(3), FirstOpen.AddMinutes(5)));
+        Assert.False(await a.TryAcquireLeaseAsync(Key, "a", FirstOpen.AddMinutes(3), FirstOpen.AddMinutes(5)));
+
+        // Released only by its holder.
+        await a.ReleaseLeaseAsync(Key, "a");
+        Assert.False(await a.TryAcquireLeaseAsync(Key, "a", FirstOpen.AddMinutes(4), FirstOpen.AddMinutes(6)));
+        await b.ReleaseLeaseAsync(Key, "b");
+        Assert.True(await a.TryAcquireLeaseAsync(Key, "a", FirstOpen.AddMinutes(4), FirstOpen.AddMinutes(6)));
+        Assert.True(await b.TryAcquireLeaseAsync("okx:BTC/USDT:1m", "b", FirstOpen.AddMinutes(4), FirstOpen.AddMinutes(6)));
+
+        // A holder known dead is replaced before its lease expires; naming another owner does not help.
+        Assert.Equal("a", await b.ReadLeaseHolderAsync(Key));
+        Assert.False(await b.TryAcquireLeaseAsync(Key, "b", FirstOpen.AddMinutes(4), FirstOpen.AddMinutes(6), replacing: "c"));
+        Assert.True(await b.TryAcquireLeaseAsync(Key, "b", FirstOpen.AddMinutes(4), FirstOpen.AddMinutes(6), replacing: "a"));
+        Assert.Equal("b", await a.ReadLeaseHolderAsync(Key));
+        Assert.Null(await a.ReadLeaseHolderAsync("nothing"));
+    }
+
+    [ContractFact]
+    public async Task TwoWorkersBackfillOneSeries_TheSecondWaitsForTheLeaseAndFetchesNothingAgain()
+    {
+        await using var first = await OpenStoreAsync();
+        await using var second = await OpenStoreAsync();
+        var key = new SeriesKey("fake", Instrument.Parse("SC/EUR"), Timeframe.M1);
+        var start = new DateTimeOffset(2021, 4, 1, 0, 0, 0, TimeSpan.Zero);
+        var candles = Enumerable.Range(0, 3000).Select(m => new Candle(start.AddMinutes(m).ToUnixTimeMilliseconds(), 1m, 1m, 1m, 1m, 1m)).ToList();
+        var venueA = new History.FakeKlineProvider("fake", key.Instrument, key.Timeframe, candles);
+        var venueB = new History.FakeKlineProvider("fake", key.Instrument, key.Timeframe, candles);
+        var hold = new TaskCompletionSource();
+        venueA.Hold = hold.Task;
+        var range = new TimeRange(start, start.AddMinutes(2500));
+
+        var a = new CryptoRun.History.HistoryProvider(first, _ => venueA, TimeProvider.System).FetchAsync(key, range, CryptoRun.History.HistoryStrategy.AutoBackfill);
+        while (venueA.Walks.Count == 0)
+        {
+            await Task.Delay(5);
+        }
+
+        var b = new CryptoRun.History.HistoryProvider(second, _ => venueB, TimeProvider.System).FetchAsync(key, range, CryptoRun.History.HistoryStrategy.AutoBackfill);
+        await Task.Delay(3 * CryptoRun.History.HistoryProvider.LeasePoll);
+        Assert.False(b.IsCompleted);
+        hold.SetResult();
+        var results = await Task.WhenAll(a, b);
+
+        Assert.Equal(3, venueA.Requests.Count);
+        Assert.Empty(venueB.Requests);
+        Assert.All(results, r => Assert.Equal((2500, false), (r.Candles.Count, r.IsPartial)));
+        Assert.Equal(2500, await CountAsync("candles"));
+    }
+
+    [ContractFact]
     public async Task WriteAsync_ThenReadAsync_ReturnsCandlesValueForValueWithScale()
     {
         await using var store = await OpenStoreAsync();

@@ -51,6 +51,7 @@ public static class CliApp
             HistoryExportCommand.Create(environment),
             HistoryCoverageCommand.CreateCoverage(environment),
             HistoryCoverageCommand.CreateGaps(environment),
+            HistoryFollowCommand.Create(environment),
         };
         var bars = new Command("bars", "Materialized bars (seed 002): build coarser bars with returns from stored candles, export them")
         {

@@ -151,13 +151,21 @@ internal static class HistoryFetchCommand
         var p = result.Phases;
         environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.Key}: {Strategies.First(s => s.Value == result.Strategy).Key} answered {result.Candles.Count} candles, coverage {result.Coverage.Ratio:P1}{(result.IsPartial ? " (partial)" : "")}, "
-            + $"staleness {(result.Staleness is { } stale ? Configuration.Durations.Format(TimeSpan.FromSeconds(Math.Round(stale.TotalSeconds))) : "-")}; "
+            + $"staleness {(result.Staleness is { } stale ? Age(stale) : "-")}; "
             + $"phases storage {p.Storage.TotalSeconds:0.000} s, backfill {p.Backfill.TotalSeconds:0.000} s, live {p.Live.TotalSeconds:0.000} s, total {p.Total.TotalSeconds:0.000} s"));
         foreach (var source in result.Provenance)
         {
             environment.Out.WriteLine($"{result.Key}: {source.Candles} candles from {source.Provider}, fetched {TimeRange.Format(source.FirstFetchedAt.ToUnixTimeMilliseconds())} .. {TimeRange.Format(source.LastFetchedAt.ToUnixTimeMilliseconds())}{(source.Degraded > 0 ? $", {source.Degraded} not OK" : "")}");
         }
     }
+
+    /// <summary>An age for people: <c>143d 2h</c>, <c>5h 12m</c>, <c>3m 4s</c>.</summary>
+    private static string Age(TimeSpan age) => age switch
+    {
+        { TotalDays: >= 1 } => string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalDays}d {age.Hours}h"),
+        { TotalHours: >= 1 } => string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalHours}h {age.Minutes}m"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalMinutes}m {age.Seconds}s"),
+    };
 
     private static async Task<T> WithProgressAsync<T>(CliEnvironment environment, string label, Func<IProgress<BackfillProgress>, Task<T>> run)
     {

@@ -72,9 +72,9 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
             await foreach (var page in provider.FetchCandlesAsync(instrument, timeframe, window, cancellationToken).ConfigureAwait(false))
             {
                 requests++;
-                Check(page, timeframe);
-                fetched += page.Candles.Count;
-                stored += await store.WriteAsync(key, page.Candles, page.Provenance, page.Covered, cancellationToken).ConfigureAwait(false);
+                var candles = Conform(page, timeframe);
+                fetched += candles.Count;
+                stored += await store.WriteAsync(key, candles, page.Provenance, page.Covered, cancellationToken).ConfigureAwait(false);
                 coveredMs += page.Covered.ToMs - page.Covered.FromMs;
                 progress?.Report(new BackfillProgress(requests, fetched, stored, Math.Min(coveredMs, missingMs), missingMs));
             }
@@ -84,9 +84,16 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
         return new BackfillReport(key, aligned, missing, requests, fetched, stored, notCovered, time.GetElapsedTime(started));
     }
 
-    private static void Check(CandlePage page, Timeframe timeframe)
+    /// <summary>
+    /// Seed 004's conformance before writing: every candle passes the quality gate (aligned, positive prices,
+    /// consistent high/low, no negative volume), lies inside the page's window, and comes after the one
+    /// before it. A candle repeated exactly (some venues repeat the page boundary) is dropped; a repeated
+    /// open time with other values rejects the page.
+    /// </summary>
+    /// <exception cref="VenueDataException">The page fails; the message names the candle and why. Nothing of it is stored.</exception>
+    private static List<Candle> Conform(CandlePage page, Timeframe timeframe)
     {
-        long previous = long.MinValue;
+        var kept = new List<Candle>(page.Candles.Count);
         foreach (var candle in page.Candles)
         {
             var problem = CandleChecks.Problem(candle, timeframe);
@@ -95,9 +102,16 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
                 problem = $"open time {TimeRange.Format(candle.OpenTimeMs)} is outside the page's window {page.Covered}";
             }
 
-            if (problem is null && candle.OpenTimeMs <= previous)
+            if (problem is null && kept.Count > 0 && candle.OpenTimeMs <= kept[^1].OpenTimeMs)
             {
-                problem = $"open time {TimeRange.Format(candle.OpenTimeMs)} is not after the previous candle's";
+                if (candle == kept[^1])
+                {
+                    continue;
+                }
+
+                problem = candle.OpenTimeMs == kept[^1].OpenTimeMs
+                    ? $"open time {TimeRange.Format(candle.OpenTimeMs)} appears twice with different values"
+                    : $"open time {TimeRange.Format(candle.OpenTimeMs)} is not after the previous candle's";
             }
 
             if (problem is not null)
@@ -106,7 +120,9 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
                 throw new VenueDataException(source.Provider, $"{source.Provider} {source.Endpoint}: rejected by the quality gate, nothing of this page stored: {problem}");
             }
 
-            previous = candle.OpenTimeMs;
+            kept.Add(candle);
         }
+
+        return kept;
     }
 }

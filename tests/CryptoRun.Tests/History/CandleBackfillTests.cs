@@ -131,6 +131,7 @@ public sealed class CandleBackfillTests
     [InlineData("negative volume")]
     [InlineData("outside the window")]
     [InlineData("out of order")]
+    [InlineData("duplicate with other values")]
     public async Task Run_PageFailsQualityGate_ThrowsNamingProblemAndStoresNothingOfThatPage(string fault)
     {
         using var dir = new TempDir();
@@ -166,6 +167,28 @@ public sealed class CandleBackfillTests
         var report = await backfill.RunAsync(retry, Avax, M1, range);
         Assert.Equal(AvaxOpen(2000), retry.Requests[0].FromMs);
         Assert.Equal(3000, report.CandlesStored);
+    }
+
+    [Fact]
+    public async Task Run_PageRepeatsACandleExactly_TheRepeatIsDroppedAndTheRestStored()
+    {
+        using var dir = new TempDir();
+        await using var store = await OpenAsync(dir);
+        var backfill = new CandleBackfill(store, new ManualClock(Start));
+        var venue = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth)
+        {
+            CorruptRequest = 1,
+            Corrupt = page =>
+            {
+                page.Insert(11, page[10]);
+                return page;
+            },
+        };
+
+        var report = await backfill.RunAsync(venue, Avax, M1, new TimeRange(AvaxOpen(0), AvaxOpen(1000)));
+
+        Assert.Equal((1000L, 1000L), (report.CandlesFetched, report.CandlesStored));
+        AssertSameDigits(AvaxSlice(0, 1000), (await ReadAllAsync(store, AvaxKey)).Select(r => r.Candle));
     }
 
     [Fact]
@@ -307,6 +330,9 @@ public sealed class CandleBackfillTests
             case "outside the window":
                 page[^1] = page[^1] with { OpenTimeMs = page[^1].OpenTimeMs + 60_000 };
                 return $"open time {TimeRange.Format(page[^1].OpenTimeMs)} is outside the page's window";
+            case "duplicate with other values":
+                page.Insert(11, c with { Close = c.Close + 0.0010m });
+                return $"open time {TimeRange.Format(c.OpenTimeMs)} appears twice with different values";
             default:
                 (page[10], page[11]) = (page[11], page[10]);
                 return $"open time {TimeRange.Format(c.OpenTimeMs)} is not after the previous candle's";

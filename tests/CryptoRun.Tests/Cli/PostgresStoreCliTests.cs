@@ -71,6 +71,49 @@ public sealed class PostgresStoreCliTests(ReplayFixture replay) : IClassFixture<
         }
     }
 
+    [PostgresFact]
+    public async Task TwoProcessesFetchTheSameMonthIntoOnePostgres_OneSetOfRequestsAndNoDuplicates()
+    {
+        var schema = new PostgresSchema();
+        await schema.CreateAsync();
+        try
+        {
+            using var dir = new TempDir();
+            var klines = replay.Server.Requests.Count(r => r.Path == "/fapi/v1/klines");
+            string[] fetch = ["history", "fetch", "--venue", "binance-usdm", "--symbol", "AVAX/USDT:USDT", "--timeframe", "1m",
+                "--from", "2026-07-01", "--to", "2026-08-01", "--endpoint", $"binance-usdm={replay.Server.BaseAddress}", "--store", schema.ConnectionString];
+
+            var results = await Task.WhenAll(RunProcessAsync(dir.Path, fetch), RunProcessAsync(dir.Path, fetch));
+
+            Assert.All(results, r => Assert.True(r.Code == 0, r.Output));
+            Assert.Equal(30, replay.Server.Requests.Count(r => r.Path == "/fapi/v1/klines") - klines);
+            Assert.Equal(44_640L, await schema.ScalarAsync("SELECT COUNT(*) FROM candles"));
+            Assert.Equal(44_640L, await schema.ScalarAsync("SELECT COUNT(DISTINCT open_time) FROM candles"));
+            Assert.Contains(results, r => r.Output.Contains("fetched 0 candles in 0 requests", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await schema.DropAsync();
+        }
+    }
+
+    private static async Task<(int Code, string Output)> RunProcessAsync(string folder, string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder };
+        start.ArgumentList.Add(typeof(CryptoRun.Cli.CliApp).Assembly.Location);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var error = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await error);
+    }
+
     [Fact]
     public async Task Store_BadAddressOrBothStores_Exits2NamingTheProblem()
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CryptoRun.Postgres;
+using CryptoRun.Resilience;
 using CryptoRun.Storage;
 using CryptoRun.Storage.Sqlite;
 
@@ -36,11 +37,12 @@ internal sealed class CliStore : IAsyncDisposable
 {
     private readonly IAsyncDisposable _owner;
 
-    private CliStore(ICandleStore candles, IBarStore bars, IProviderHealthStore? health, IAsyncDisposable owner)
+    private CliStore(ICandleStore candles, IBarStore bars, IProviderHealthStore? health, ISharedRateBudget? sharedBudget, IAsyncDisposable owner)
     {
         Candles = candles;
         Bars = bars;
         Health = health;
+        SharedBudget = sharedBudget;
         _owner = owner;
     }
 
@@ -52,6 +54,9 @@ internal sealed class CliStore : IAsyncDisposable
 
     /// <summary>Provider health, when the store keeps it (SQLite); null on PostgreSQL.</summary>
     internal IProviderHealthStore? Health { get; }
+
+    /// <summary>The cluster-wide rate budget every worker on the store shares (PostgreSQL); null on SQLite (one machine).</summary>
+    internal ISharedRateBudget? SharedBudget { get; }
 
     /// <summary>Where the data lives, for people.</summary>
     internal string Location => Candles.Location;
@@ -77,7 +82,7 @@ internal sealed class CliStore : IAsyncDisposable
                 throw new UsageException($"--store: {ex.Message.Split(" (Parameter", 2)[0]}");
             }
 
-            return new CliStore(postgres, postgres, null, postgres);
+            return new CliStore(postgres, postgres, null, postgres, postgres);
         }
 
         if (mustExist && !File.Exists(target.DbPath))
@@ -86,7 +91,7 @@ internal sealed class CliStore : IAsyncDisposable
         }
 
         var sqlite = await SqliteStore.OpenAsync(target.DbPath, environment.Time, cancellationToken);
-        return new CliStore(sqlite, sqlite, sqlite, sqlite);
+        return new CliStore(sqlite, sqlite, sqlite, null, sqlite);
     }
 
     /// <inheritdoc />

@@ -56,9 +56,10 @@ internal sealed class ProviderHost : IDisposable
     /// <param name="environment">The command's environment.</param>
     /// <param name="overrides"><c>--endpoint NAME=URL</c> values; <c>all=URL</c> points every provider at one base URL (the replay venue serves them all on one port).</param>
     /// <param name="configPath"><c>--config</c>, or null.</param>
+    /// <param name="sharedBudget">A rate budget shared with other workers (the <c>--store</c> PostgreSQL server's) for every gate; null for local budgets only.</param>
     /// <returns>The host; dispose it to stop the gates' timers.</returns>
     /// <exception cref="UsageException">The configuration or an override is invalid; the message says where.</exception>
-    internal static ProviderHost Create(CliEnvironment environment, IEnumerable<string> overrides, string? configPath)
+    internal static ProviderHost Create(CliEnvironment environment, IEnumerable<string> overrides, string? configPath, ISharedRateBudget? sharedBudget = null)
     {
         var path = configPath ?? environment.Variable("CRYPTORUN_CONFIG");
         if (path is null && File.Exists(environment.FullPath(DefaultConfigPath)))
@@ -113,7 +114,7 @@ internal sealed class ProviderHost : IDisposable
         var registry = new ProviderRegistry();
         foreach (var descriptor in VenueRegistry.All)
         {
-            var gate = new ProviderGate(config.Providers[descriptor.Name], environment.Time);
+            var gate = new ProviderGate(config.Providers[descriptor.Name], environment.Time, sharedBudget);
             registry.Register(descriptor.Create(new VenueConnection(factory.CreateClient(descriptor.Name), environment.Time, gate)), gate);
         }
 

@@ -95,6 +95,17 @@ internal static class PostgresMigrations
                 expires_at bigint NOT NULL
             );
             """),
+        (4, "shared rate budget", """
+            -- Issue 4: a rate budget every worker on the server shares, so workers on one IP stay under a
+            -- venue's limit together: units (request weight) used per provider window, window starts in epoch ms.
+            CREATE TABLE rate_budget (
+                provider     text NOT NULL,
+                window_key   text NOT NULL,
+                window_start bigint NOT NULL,
+                used         integer NOT NULL CHECK (used >= 0),
+                PRIMARY KEY (provider, window_key, window_start)
+            );
+            """),
     ];
 
     /// <summary>Creates the ledger if needed and applies every migration not yet applied.</summary>

@@ -75,9 +75,10 @@ internal static class HistoryFetchCommand
         SlaPolicy? sla,
         CancellationToken cancellationToken)
     {
-        using var host = ProviderHost.Create(environment, endpoints, config);
-        var provider = Klines(host.Connect(venue), timeframe);
+        // The store opens first: on PostgreSQL, every gate also takes its weight from the cluster-wide rate budget there.
         await using var opened = await CliStore.OpenAsync(environment, target, mustExist: false, "", cancellationToken);
+        using var host = ProviderHost.Create(environment, endpoints, config, opened.SharedBudget);
+        var provider = Klines(host.Connect(venue), timeframe);
         var store = opened.Candles;
 
         // Provider health is kept where the store keeps it (SQLite's provider_health table).

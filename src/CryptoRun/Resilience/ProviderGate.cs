@@ -30,7 +30,9 @@ public sealed record ProviderStatus(
 /// retry (exponential backoff with jitter, honouring <c>Retry-After</c>; each attempt re-enters
 /// everything below) → circuit breaker (<see cref="ProviderBreaker"/>) → request budget
 /// (<see cref="RequestBudget"/>: weights, windows, venue resync) and concurrency limit → per-attempt
-/// timeout → the request. Reads time only through the injected <see cref="TimeProvider"/>.
+/// timeout → the request. Reads time only through the injected <see cref="TimeProvider"/>. With an
+/// <see cref="ISharedRateBudget"/>, each attempt also takes its weight from the cluster-wide waiting
+/// windows, so workers on one IP stay under the venue's limit together.
 /// </summary>
 public sealed class ProviderGate : IRequestGate, IDisposable
 {
@@ -43,6 +45,7 @@ public sealed class ProviderGate : IRequestGate, IDisposable
     private readonly ProviderBreaker _breaker;
     private readonly RequestBudget _budget;
     private readonly ConcurrencyLimiter _concurrency;
+    private readonly ISharedRateBudget? _shared;
     private readonly ResiliencePipeline _pipeline;
     private readonly Lock _lock = new();
     private DateTimeOffset? _lastOkAt;
@@ -53,11 +56,17 @@ public sealed class ProviderGate : IRequestGate, IDisposable
     /// <summary>Builds the gate.</summary>
     /// <param name="policy">The provider's policy (budgets, breaker, timeout, default retries).</param>
     /// <param name="time">The clock.</param>
-    public ProviderGate(ProviderPolicy policy, TimeProvider time)
+    /// <param name="sharedBudget">
+    /// A budget shared with other workers (the PostgreSQL store's), or null (the default) for local budgets only.
+    /// When set, every attempt, after the local budget, takes its weight from the shared spacing, per-second
+    /// and per-minute windows too, waiting on <paramref name="time"/> for the next window when one is spent.
+    /// </param>
+    public ProviderGate(ProviderPolicy policy, TimeProvider time, ISharedRateBudget? sharedBudget = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         _policy = policy;
         _time = time;
+        _shared = sharedBudget;
         _updatedAt = time.GetUtcNow();
         _breaker = new ProviderBreaker(policy.Name, policy.CircuitBreaker, time);
         _breaker.Changed += (snapshot, reason) => Publish(reason);
@@ -77,7 +86,7 @@ public sealed class ProviderGate : IRequestGate, IDisposable
                 DelayGenerator = args => new ValueTask<TimeSpan?>(args.Context.Properties.GetValue(NextDelayKey, TimeSpan.Zero)),
             })
             .AddStrategy(_ => _breaker)
-            .AddStrategy(_ => new BudgetStrategy(_budget, _concurrency))
+            .AddStrategy(_ => new BudgetStrategy(this, _concurrency))
             .AddStrategy(_ => new NamedTimeoutStrategy(policy.Name, policy.AttemptTimeout))
             .AddTimeout(policy.AttemptTimeout)
             .Build();
@@ -242,6 +251,43 @@ public sealed class ProviderGate : IRequestGate, IDisposable
         }
     }
 
+    /// <summary>Takes the local budget, then the shared waiting windows; throws <see cref="ProviderUnavailableException"/> when one resets after the deadline.</summary>
+    private async ValueTask AcquireAsync(int weight, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        await _budget.AcquireAsync(weight, deadline, cancellationToken).ConfigureAwait(false);
+        if (_shared is null)
+        {
+            return;
+        }
+
+        // Longest window first: waiting for the next minute then wastes no units already taken from a shorter window.
+        var windows = _budget.Use.Select(u => u.Window).Where(w => w.Waits).OrderByDescending(w => w.NextBoundary(DateTimeOffset.MinValue)).ToList();
+        foreach (var window in windows)
+        {
+            var units = Math.Min(Math.Max(weight, 1), window.Limit);
+            while (true)
+            {
+                var take = await _shared.TryTakeAsync(Provider, window, units, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                if (take.Granted)
+                {
+                    break;
+                }
+
+                if (deadline is { } last && last < take.ResetsAt)
+                {
+                    throw new ProviderUnavailableException(Provider, UnavailableReason.RateWindowPastDeadline, take.ResetsAt,
+                        $"{Provider}: the cluster-wide {window.Key} window of {window.Limit} is spent; it resets at {TimeRange.Format(take.ResetsAt.ToUnixTimeMilliseconds())}, after the deadline");
+                }
+
+                var wait = take.ResetsAt - _time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
     private ValueTask<bool> ShouldRetry(RetryPredicateArguments<object> args)
     {
         if (args.Outcome.Exception is not { } error)
@@ -324,8 +370,8 @@ public sealed class ProviderGate : IRequestGate, IDisposable
         }
     }
 
-    /// <summary>Takes the request's weight from the budget and a concurrency slot before letting it through.</summary>
-    private sealed class BudgetStrategy(RequestBudget budget, ConcurrencyLimiter concurrency) : ResilienceStrategy
+    /// <summary>Takes the request's weight from the budgets (local, then shared) and a concurrency slot before letting it through.</summary>
+    private sealed class BudgetStrategy(ProviderGate gate, ConcurrencyLimiter concurrency) : ResilienceStrategy
     {
         protected override async ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
             Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback,
@@ -336,7 +382,7 @@ public sealed class ProviderGate : IRequestGate, IDisposable
             var settings = context.Properties.GetValue(SettingsKey, null);
             try
             {
-                await budget.AcquireAsync(cost.Weight, settings?.Deadline, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
+                await gate.AcquireAsync(cost.Weight, settings?.Deadline, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
             }
             catch (ProviderUnavailableException refused)
             {

@@ -79,6 +79,22 @@ public sealed record BudgetWindow(BudgetPeriod Period, int Count, int Limit)
         return new DateTimeOffset(ticks - (ticks % unit) + unit, TimeSpan.Zero);
     }
 
+    /// <summary>The start of the window holding <paramref name="now"/>: the boundary before <see cref="NextBoundary"/>.</summary>
+    /// <param name="now">A time.</param>
+    /// <returns>The window's first instant, UTC.</returns>
+    public DateTimeOffset Start(DateTimeOffset now)
+    {
+        var next = NextBoundary(now);
+        return Period == BudgetPeriod.Month ? next.AddMonths(-Count) : next - (Period switch
+        {
+            BudgetPeriod.Millisecond => TimeSpan.FromMilliseconds(Count),
+            BudgetPeriod.Second => TimeSpan.FromSeconds(Count),
+            BudgetPeriod.Minute => TimeSpan.FromMinutes(Count),
+            BudgetPeriod.Hour => TimeSpan.FromHours(Count),
+            _ => TimeSpan.FromDays(Count),
+        });
+    }
+
     /// <summary>Returns the key and limit, for example <c>1M:1200</c>.</summary>
     /// <returns>The window as text.</returns>
     public override string ToString() => $"{Key}:{Limit}";

@@ -62,6 +62,11 @@ public sealed class PostgresStoreCliTests(ReplayFixture replay) : IClassFixture<
 
             Assert.True(filled.ExitCode == 0, filled.Error);
             Assert.Contains("fetched 2880 candles in 2 requests, stored 2880", filled.Out, StringComparison.Ordinal);
+
+            // The requests' weight was taken from the cluster-wide budget on the server, where other workers see it.
+            var shared = await schema.QueryAsync("SELECT used FROM rate_budget WHERE provider = 'binance-usdm' AND window_key = '1M'");
+            Assert.NotEmpty(shared);
+            Assert.All(shared, row => Assert.True((int)row[0]! > 0));
             Assert.True(answered.ExitCode == 0, answered.Error);
             Assert.Contains("fail-fast answered 2880 candles, coverage 100.0 %", answered.Out, StringComparison.Ordinal);
         }

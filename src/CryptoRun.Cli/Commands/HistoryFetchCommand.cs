@@ -75,7 +75,13 @@ internal static class HistoryFetchCommand
         SlaPolicy? sla,
         CancellationToken cancellationToken)
     {
-        // The store opens first: on PostgreSQL, every gate also takes its weight from the cluster-wide rate budget there.
+        // Arguments are checked before the store is touched: a usage error creates no file and needs no server.
+        using (var check = ProviderHost.Create(environment, endpoints, config))
+        {
+            Klines(check.Connect(venue), timeframe);
+        }
+
+        // On PostgreSQL, every gate also takes its weight from the cluster-wide rate budget there.
         await using var opened = await CliStore.OpenAsync(environment, target, mustExist: false, "", cancellationToken);
         using var host = ProviderHost.Create(environment, endpoints, config, opened.SharedBudget);
         var provider = Klines(host.Connect(venue), timeframe);

@@ -227,6 +227,7 @@ public sealed class HistoryCommandTests(ReplayFixture replay) : IClassFixture<Re
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("cryptorun.db")), "a usage error created the store file");
     }
 
     [Fact]

@@ -31,10 +31,11 @@ internal static class HistoryFetchCommand
         var timeout = CliOptions.Timeout("30m", "Deadline for the whole fetch: rate windows and bans are waited out only when they end before it");
         var strategy = new Option<string>("--strategy") { Description = "fail-fast (storage only), auto-backfill, partial-fill (answer at once, backfill after) or seamless (also wait for candles still open to close)", DefaultValueFactory = _ => "auto-backfill" };
         strategy.AcceptOnlyFromAmong(Strategies.Keys.ToArray());
+        var concurrency = new Option<int>("--concurrency") { Description = "Pages fetched at once (the venue's rate budget still paces them; Kraken always one)", DefaultValueFactory = _ => 4 };
         var sla = new Option<string>("--sla") { Description = "Total SLA budget (30s, 2m): past it the fetch stops with exit 6 (partial-fill: answers with what it has)" };
         var command = new Command("fetch", "Fetch candles from a venue into the store; only what the store does not already hold")
         {
-            venue, symbol, timeframe, from, to, db, store, endpoint, config, timeout, strategy, sla,
+            venue, symbol, timeframe, from, to, db, store, endpoint, config, timeout, strategy, sla, concurrency,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
@@ -48,6 +49,7 @@ internal static class HistoryFetchCommand
             CliOptions.ParseDuration(parse.GetRequiredValue(timeout), "--timeout"),
             Strategies[parse.GetRequiredValue(strategy)],
             parse.GetValue(sla) is { } budget ? new SlaPolicy(Total: CliOptions.ParseDuration(budget, "--sla")) : null,
+            parse.GetValue(concurrency) is var n and >= 1 and <= 32 ? n : throw new UsageException($"--concurrency {parse.GetValue(concurrency)}: use 1 to 32"),
             cancellationToken));
         return command;
     }
@@ -73,6 +75,7 @@ internal static class HistoryFetchCommand
         TimeSpan timeout,
         HistoryStrategy strategy,
         SlaPolicy? sla,
+        int concurrency,
         CancellationToken cancellationToken)
     {
         // Arguments are checked before the store is touched: a usage error creates no file and needs no server.
@@ -92,7 +95,7 @@ internal static class HistoryFetchCommand
 
         // One venue serves the command: a ban that ends before the deadline is waited out, a later one fails at once.
         using var scope = CallScope.Begin(new CallSettings(environment.Time.GetUtcNow() + timeout, WaitForBan: true));
-        var (report, result) = await FetchAsync(environment, store, provider, instrument, timeframe, range, strategy, sla, cancellationToken);
+        var (report, result) = await FetchAsync(environment, store, provider, instrument, timeframe, range, strategy, sla, cancellationToken, concurrency);
         await WriteSummaryAsync(environment, store, report, cancellationToken);
         WriteResult(environment, result);
         return ExitCodes.Ok;
@@ -125,9 +128,10 @@ internal static class HistoryFetchCommand
         TimeRange range,
         HistoryStrategy strategy,
         SlaPolicy? sla,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        int concurrency = 1)
     {
-        var history = new HistoryProvider(store, _ => provider, environment.Time);
+        var history = new HistoryProvider(store, _ => provider, environment.Time) { BackfillConcurrency = concurrency };
         var key = new SeriesKey(provider.Name, instrument, timeframe);
         var reports = new List<BackfillReport>();
         history.Backfilled += reports.Add;

@@ -65,6 +65,10 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBook
     public int MaxCandlesPerRequest => OhlcDepth;
 
     /// <inheritdoc />
+    /// <remarks>False: <c>/0/public/OHLC</c> answers with the 720 most recent candles whatever window is asked.</remarks>
+    public bool ServesAnyWindow => false;
+
+    /// <inheritdoc />
     /// <remarks>Source: <c>GET /0/public/AssetPairs</c>; cached one hour.</remarks>
     public Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default)
         => _catalog.GetAsync(

@@ -41,6 +41,13 @@ public sealed record BackfillReport(
 /// <param name="time">The clock for elapsed time.</param>
 public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
 {
+    /// <summary>
+    /// Page-sized windows fetched at once (1: one after another). Above 1, and only for a venue that
+    /// <see cref="IKlineProvider.ServesAnyWindow"/>, the missing windows are cut into pages fetched
+    /// concurrently; the provider's gate still paces them within its rate budget.
+    /// </summary>
+    public int Concurrency { get; init; } = 1;
+
     /// <summary>Backfills <paramref name="range"/> of one instrument and timeframe from <paramref name="provider"/>.</summary>
     /// <param name="provider">The venue connector; its name is the series' venue.</param>
     /// <param name="instrument">The instrument.</param>
@@ -67,21 +74,48 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
         var missingMs = missing.Sum(w => w.ToMs - w.FromMs);
         int requests = 0;
         long fetched = 0, stored = 0, coveredMs = 0;
-        foreach (var window in missing)
+        var report = new Lock();
+        async ValueTask WalkAsync(TimeRange window, CancellationToken token)
         {
-            await foreach (var page in provider.FetchCandlesAsync(instrument, timeframe, window, cancellationToken).ConfigureAwait(false))
+            await foreach (var page in provider.FetchCandlesAsync(instrument, timeframe, window, token).ConfigureAwait(false))
             {
-                requests++;
                 var candles = Conform(page, timeframe);
-                fetched += candles.Count;
-                stored += await store.WriteAsync(key, candles, page.Provenance, page.Covered, cancellationToken).ConfigureAwait(false);
-                coveredMs += page.Covered.ToMs - page.Covered.FromMs;
-                progress?.Report(new BackfillProgress(requests, fetched, stored, Math.Min(coveredMs, missingMs), missingMs));
+                var written = await store.WriteAsync(key, candles, page.Provenance, page.Covered, token).ConfigureAwait(false);
+                lock (report)
+                {
+                    requests++;
+                    fetched += candles.Count;
+                    stored += written;
+                    coveredMs += page.Covered.ToMs - page.Covered.FromMs;
+                    progress?.Report(new BackfillProgress(requests, fetched, stored, Math.Min(coveredMs, missingMs), missingMs));
+                }
+            }
+        }
+
+        if (Concurrency > 1 && provider.ServesAnyWindow)
+        {
+            var pages = missing.SelectMany(w => Pages(w, timeframe.Milliseconds * provider.MaxCandlesPerRequest)).ToList();
+            await Parallel.ForEachAsync(pages, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, WalkAsync).ConfigureAwait(false);
+        }
+        else
+        {
+            foreach (var window in missing)
+            {
+                await WalkAsync(window, cancellationToken).ConfigureAwait(false);
             }
         }
 
         var notCovered = RangeSet.Missing(aligned, await store.GetFetchedWindowsAsync(key, cancellationToken).ConfigureAwait(false), timeframe);
         return new BackfillReport(key, aligned, missing, requests, fetched, stored, notCovered, time.GetElapsedTime(started));
+    }
+
+    /// <summary>Cuts a window into page-sized windows, oldest first.</summary>
+    private static IEnumerable<TimeRange> Pages(TimeRange window, long pageMs)
+    {
+        for (var from = window.FromMs; from < window.ToMs; from += pageMs)
+        {
+            yield return new TimeRange(from, Math.Min(window.ToMs, from + pageMs));
+        }
     }
 
     /// <summary>

@@ -141,6 +141,9 @@ public sealed class HistoryProvider
         _leases = leases ?? store as IBackfillLeases;
     }
 
+    /// <summary>Page-sized windows a backfill fetches at once (see <see cref="CandleBackfill.Concurrency"/>); 1 by default.</summary>
+    public int BackfillConcurrency { get; init; } = 1;
+
     /// <summary>Raised after each backfill this provider runs (for progress and tests).</summary>
     public event Action<BackfillReport>? Backfilled;
 
@@ -275,7 +278,7 @@ public sealed class HistoryProvider
                 var lease = await LeaseAsync(key, cancellationToken).ConfigureAwait(false);
                 await using var release = lease.ConfigureAwait(false);
                 using var scope = deadline is { } d ? CallScope.Begin(new CallSettings(d)) : null;
-                var report = await new CandleBackfill(_store, _time).RunAsync(_venues(key.Venue), key.Instrument, key.Timeframe, range, progress, cancellationToken).ConfigureAwait(false);
+                var report = await new CandleBackfill(_store, _time) { Concurrency = BackfillConcurrency }.RunAsync(_venues(key.Venue), key.Instrument, key.Timeframe, range, progress, cancellationToken).ConfigureAwait(false);
                 BackfillRequests.Add(report.Requests, new KeyValuePair<string, object?>("venue", key.Venue));
                 BackfillRows.Add(report.CandlesStored, new KeyValuePair<string, object?>("venue", key.Venue));
                 BackfillDuration.Record(report.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("venue", key.Venue));

@@ -60,6 +60,13 @@ public interface IKlineProvider : IExchangeNativeProvider
     int MaxCandlesPerRequest { get; }
 
     /// <summary>
+    /// True when any window of history can be asked for on its own (start/end or cursor parameters), so a
+    /// backfill may fetch several page-sized windows at once; false for a venue that serves only its most
+    /// recent candles whatever is asked (Kraken's OHLC).
+    /// </summary>
+    bool ServesAnyWindow => true;
+
+    /// <summary>
     /// Walks <paramref name="range"/> by the venue's own cursor rules at its largest page, yielding
     /// closed candles page by page. Candles still open are never yielded.
     /// </summary>

@@ -192,6 +192,37 @@ public sealed class CandleBackfillTests
     }
 
     [Fact]
+    public async Task Run_Concurrency4_PagesOverlapEveryCandleStoredOnceAndTheWholeRangeCovered()
+    {
+        using var dir = new TempDir();
+        await using var store = await OpenAsync(dir);
+        var backfill = new CandleBackfill(store, new ManualClock(Start)) { Concurrency = 4 };
+        var venue = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth) { MaxCandlesPerRequest = 1000, RealDelay = TimeSpan.FromMilliseconds(20) };
+
+        var report = await backfill.RunAsync(venue, Avax, M1, new TimeRange(AvaxOpen(0), AvaxOpen(10_000)));
+
+        Assert.InRange(venue.MaxInFlight, 2, 4);
+        Assert.Equal((10, 10_000L, 10_000L), (report.Requests, report.CandlesFetched, report.CandlesStored));
+        AssertSameDigits(AvaxSlice(0, 10_000), (await ReadAllAsync(store, AvaxKey)).Select(r => r.Candle));
+        Assert.Equal([new TimeRange(AvaxOpen(0), AvaxOpen(10_000))], await store.GetFetchedWindowsAsync(AvaxKey));
+        Assert.Empty(report.NotCovered);
+    }
+
+    [Fact]
+    public async Task Run_Concurrency4_AVenueServingOnlyItsLatestCandles_IsWalkedOnce()
+    {
+        using var dir = new TempDir();
+        await using var store = await OpenAsync(dir);
+        var backfill = new CandleBackfill(store, new ManualClock(Start)) { Concurrency = 4 };
+        var venue = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth) { MaxCandlesPerRequest = 1000, ServesAnyWindow = false };
+
+        await backfill.RunAsync(venue, Avax, M1, new TimeRange(AvaxOpen(0), AvaxOpen(5000)));
+
+        Assert.Single(venue.Walks);
+        Assert.Equal(1, venue.MaxInFlight);
+    }
+
+    [Fact]
     public async Task Run_VenueHasNoCandleInSomeSlots_RecordsWindowAndDoesNotAskAgain()
     {
         using var dir = new TempDir();

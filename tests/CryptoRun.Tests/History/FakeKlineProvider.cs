@@ -53,6 +53,18 @@ internal sealed class FakeKlineProvider(string name, Instrument instrument, Time
     /// <summary>When set, every request waits for it first (to hold a backfill in flight).</summary>
     public Task? Hold { get; set; }
 
+    /// <summary>Real time each request takes (so concurrent requests overlap); zero for none.</summary>
+    public TimeSpan RealDelay { get; init; }
+
+    /// <summary>Whether any window can be asked for on its own (false: like Kraken, only the most recent candles).</summary>
+    public bool ServesAnyWindow { get; init; } = true;
+
+    /// <summary>The most requests that were in flight at once.</summary>
+    public int MaxInFlight => _maxInFlight;
+
+    private int _inFlight;
+    private int _maxInFlight;
+
     public Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default)
         => Task.FromResult(new MarketCatalog(name, [new Market(instrument, "FAKE", instrument.IsPerpetual ? MarketKind.Perpetual : MarketKind.Spot, IsTrading: true)]));
 
@@ -62,7 +74,11 @@ internal sealed class FakeKlineProvider(string name, Instrument instrument, Time
         TimeRange range,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        Walks.Add(range);
+        lock (Walks)
+        {
+            Walks.Add(range);
+        }
+
         var cursor = Math.Max(range.FromMs, EarliestMs ?? long.MinValue);
         while (cursor < range.ToMs)
         {
@@ -73,8 +89,20 @@ internal sealed class FakeKlineProvider(string name, Instrument instrument, Time
                 await hold.WaitAsync(cancellationToken);
             }
 
-            Requests.Add(window);
-            RequestedAt.Add(Clock?.GetUtcNow() ?? DateTimeOffset.UnixEpoch);
+            lock (Requests)
+            {
+                Requests.Add(window);
+                RequestedAt.Add(Clock?.GetUtcNow() ?? DateTimeOffset.UnixEpoch);
+            }
+
+            var inFlight = Interlocked.Increment(ref _inFlight);
+            InterlockedMax(ref _maxInFlight, inFlight);
+            if (RealDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(RealDelay, cancellationToken);
+            }
+
+            Interlocked.Decrement(ref _inFlight);
             if (Requests.Count == FailOnRequest)
             {
                 throw new VenueUnavailableException(name, $"{name} {Endpoint}: HTTP 503 Service Unavailable on request {Requests.Count}");
@@ -91,6 +119,14 @@ internal sealed class FakeKlineProvider(string name, Instrument instrument, Time
             await Task.Yield();
             yield return new CandlePage(candles, window, provenance);
             cursor = window.ToMs;
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
         }
     }
 }

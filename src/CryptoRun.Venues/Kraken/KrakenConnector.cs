@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using CryptoRun.Domain;
 using CryptoRun.Providers;
@@ -15,7 +16,7 @@ namespace CryptoRun.Venues.Kraken;
 /// pages say which window they cover, and older parts of a range are reported as not covered.
 /// Weekly candles are not offered: Kraken's week alignment is not documented.
 /// </remarks>
-public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBookProvider, ITickerProvider
+public sealed class KrakenConnector : IKlineProvider, ITradeProvider, ITradeHistoryProvider, IOrderBookProvider, ITickerProvider
 {
     /// <summary>The venue name.</summary>
     public const string VenueName = "kraken";
@@ -122,6 +123,39 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, IOrderBook
         var path = Query.Build("/0/public/Trades", ("pair", market.VenueSymbol), ("count", Math.Clamp(limit, 1, 1000)));
         var trades = await _http.GetAsync(path, null, body => KrakenParser.ParseTrades(Name, body), cancellationToken).ConfigureAwait(false);
         return new Sourced<IReadOnlyList<Trade>>(trades.Value, trades.Provenance);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Source: <c>GET /0/public/Trades?pair=&amp;since=&amp;count=1000</c>, walked by its <c>last</c> cursor
+    /// (nanoseconds). A page of fewer than 1000 trades is the newest there is, so the range is complete to its end.
+    /// </remarks>
+    public async IAsyncEnumerable<TradePage> FetchTradesAsync(
+        Instrument instrument,
+        TimeRange range,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        const int PageSize = 1000;
+        var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
+        var since = (range.FromMs * 1_000_000L).ToString(CultureInfo.InvariantCulture);
+        var cursorMs = range.FromMs;
+        while (cursorMs < range.ToMs)
+        {
+            var path = Query.Build("/0/public/Trades", ("pair", market.VenueSymbol), ("since", since), ("count", PageSize));
+            var ((trades, last), provenance) = await _http.GetAsync(path, new TimeRange(cursorMs, range.ToMs), body => KrakenParser.ParseTradeHistory(Name, body), cancellationToken).ConfigureAwait(false);
+            var done = trades.Count < PageSize || last is null || trades[^1].TimeMs >= range.ToMs;
+
+            // A full page may stop inside a millisecond: it is complete up to its last trade's millisecond, inclusive.
+            var coveredTo = done ? range.ToMs : Math.Min(range.ToMs, trades[^1].TimeMs + 1);
+            yield return new TradePage(trades.Where(t => range.Contains(t.TimeMs)).ToList(), new TimeRange(cursorMs, Math.Max(cursorMs, coveredTo)), provenance);
+            if (done || coveredTo <= cursorMs)
+            {
+                yield break;
+            }
+
+            since = last!;
+            cursorMs = coveredTo;
+        }
     }
 
     /// <inheritdoc />

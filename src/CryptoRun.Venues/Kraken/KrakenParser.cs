@@ -127,6 +127,16 @@ internal static class KrakenParser
     /// Parses <c>GET /0/public/Trades</c>: rows <c>["price", "volume", time (s, fractional), "b"|"s", "m"|"l", "misc"(, trade_id)]</c>, oldest first.
     /// The side is the taker's. Older answers have no trade id; the row's time text stands in.
     /// </summary>
+    /// <summary>Parses a <c>/0/public/Trades</c> page and its <c>last</c> cursor (nanoseconds, as text; null when absent).</summary>
+    internal static (List<Trade> Trades, string? Last) ParseTradeHistory(string venue, byte[] json)
+    {
+        var trades = ParseTrades(venue, json);
+        using var document = JsonDocument.Parse(json);
+        var result = Result(venue, document.RootElement, "Trades");
+        var last = result.TryGetProperty("last", out var cursor) ? cursor.ValueKind == JsonValueKind.String ? cursor.GetString() : cursor.GetRawText() : null;
+        return (trades, last);
+    }
+
     internal static List<Trade> ParseTrades(string venue, byte[] json)
     {
         using var document = JsonDocument.Parse(json);

@@ -105,8 +105,63 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
             }
         }
 
+        // Trades-to-bar repair: where the candle history is shallow (Kraken), build the rest from trades.
+        if (provider is ITradeHistoryProvider tradeHistory)
+        {
+            foreach (var window in RangeSet.Missing(aligned, await store.GetFetchedWindowsAsync(key, cancellationToken).ConfigureAwait(false), timeframe))
+            {
+                var (pages, built, written) = await RepairFromTradesAsync(tradeHistory, key, window, cancellationToken).ConfigureAwait(false);
+                requests += pages;
+                fetched += built;
+                stored += written;
+            }
+        }
+
         var notCovered = RangeSet.Missing(aligned, await store.GetFetchedWindowsAsync(key, cancellationToken).ConfigureAwait(false), timeframe);
         return new BackfillReport(key, aligned, missing, requests, fetched, stored, notCovered, time.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// Builds the candles of a window from the venue's trades and stores them, with the window the trades
+    /// covered in whole slots, in one transaction; provenance names the trades endpoint.
+    /// </summary>
+    private async Task<(int Pages, long Built, long Written)> RepairFromTradesAsync(ITradeHistoryProvider provider, SeriesKey key, TimeRange window, CancellationToken cancellationToken)
+    {
+        var trades = new List<Trade>();
+        var covered = new List<TimeRange>();
+        Provenance? first = null;
+        long latency = 0;
+        var pages = 0;
+        await foreach (var page in provider.FetchTradesAsync(key.Instrument, window, cancellationToken).ConfigureAwait(false))
+        {
+            pages++;
+            first ??= page.Provenance;
+            latency += page.Provenance.LatencyMs;
+            trades.AddRange(page.Trades);
+            covered.Add(page.Covered);
+        }
+
+        // Only whole slots count as covered: a slot the trades reach only partly is asked again next time.
+        var whole = RangeSet.Merge(covered)
+            .Select(c => (From: key.Timeframe.Ceiling(c.FromMs), To: key.Timeframe.Floor(c.ToMs)))
+            .Where(c => c.From < c.To)
+            .Select(c => new TimeRange(c.From, c.To))
+            .ToList();
+        if (first is null || whole.Count == 0)
+        {
+            return (pages, 0, 0);
+        }
+
+        var candles = TradeBars.Build(trades, key.Timeframe, whole);
+        var span = new TimeRange(whole[0].FromMs, whole[^1].ToMs);
+        var provenance = first with { Endpoint = first.Endpoint + " (candles built from trades)", Window = span, LatencyMs = latency };
+        long written = 0;
+        foreach (var part in whole)
+        {
+            written += await store.WriteAsync(key, candles.Where(c => part.Contains(c.OpenTimeMs)).ToList(), provenance, part, cancellationToken).ConfigureAwait(false);
+        }
+
+        return (pages, candles.Count, written);
     }
 
     /// <summary>Cuts a window into page-sized windows, oldest first.</summary>

@@ -102,6 +102,27 @@ public interface ITradeProvider : IExchangeNativeProvider
         CancellationToken cancellationToken = default);
 }
 
+/// <summary>A page of historical trades and the time window it is complete for.</summary>
+/// <param name="Trades">Trades inside the asked range, oldest first.</param>
+/// <param name="Covered">The window every trade of which is in this page or an earlier one.</param>
+/// <param name="Provenance">The call that produced the page.</param>
+public sealed record TradePage(IReadOnlyList<Trade> Trades, TimeRange Covered, Provenance Provenance);
+
+/// <summary>
+/// Trade history by time (seed 004's trades-to-bar gap repair): where a venue's candle history is
+/// shallow (Kraken's OHLC keeps 720 candles), older candles are built from its trades.
+/// </summary>
+public interface ITradeHistoryProvider : IExchangeNativeProvider
+{
+    /// <summary>Walks the venue's trades of <paramref name="range"/> oldest first, page by page.</summary>
+    /// <param name="instrument">The instrument.</param>
+    /// <param name="range">Half-open range of trade times.</param>
+    /// <param name="cancellationToken">Cancels the walk.</param>
+    /// <returns>Pages whose windows together cover the range up to the venue's newest trade.</returns>
+    /// <exception cref="VenueException">A call failed; pages before it were yielded.</exception>
+    IAsyncEnumerable<TradePage> FetchTradesAsync(Instrument instrument, TimeRange range, CancellationToken cancellationToken = default);
+}
+
 /// <summary>Capability (microstructure, exchange-native only): L2 order book snapshots over REST.</summary>
 public interface IOrderBookProvider : IExchangeNativeProvider
 {

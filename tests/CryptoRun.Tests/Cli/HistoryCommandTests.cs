@@ -75,19 +75,48 @@ public sealed class HistoryCommandTests(ReplayFixture replay) : IClassFixture<Re
     }
 
     [Fact]
-    public async Task Fetch_KrakenShallowHistory_SaysWhatIsNotCovered()
+    public async Task Fetch_KrakenWithoutCandlesThere_BuildsThemFromItsRecordedTrades()
+    {
+        // The replay holds no SC/EUR candles, only the trades recorded from Kraken's feed on 2021-04-17 16:49.
+        using var dir = new TempDir();
+        var cli = new CliRun(dir.Path, TimeProvider.System);
+        string[] series = ["--venue", "kraken", "--symbol", "SC/EUR", "--timeframe", "1m"];
+
+        var result = await cli.RunAsync(["history", "fetch", .. series, "--from", "2021-04-17T16:45:00Z", "--to", "2021-04-17T16:55:00Z", "--endpoint", $"kraken={replay.Server.BaseAddress}"]);
+        var export = await cli.RunAsync(["history", "export", .. series]);
+        var gaps = await cli.RunAsync(["history", "gaps", .. series, "--from", "2021-04-17T16:45:00Z", "--to", "2021-04-17T16:55:00Z"]);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.DoesNotContain("not covered", result.Out, StringComparison.Ordinal);
+        var candle = Assert.Single(export.Lines.Skip(1));
+
+        // 6 trades: 0.042990 x 15979.71727919, 0.042980 x 8500, 0.043000 x 2383.16665529, 0.043030 x 1081.72663, 0.042960 x 5000, 0.043040 x 20000.
+        Assert.StartsWith("2021-04-17T16:49:00Z,0.042990,0.043040,0.042960,0.043040,52944.61056448,", candle, StringComparison.Ordinal);
+        Assert.Contains(",6,kraken,", candle, StringComparison.Ordinal);
+
+        // The other nine minutes were answered (no trades there), not left unfetched.
+        Assert.DoesNotContain("not_fetched", gaps.Out, StringComparison.Ordinal);
+        Assert.Contains("2021-04-17T16:45:00Z,2021-04-17T16:49:00Z,4,no_candle", gaps.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fetch_KrakenShallowHistory_OhlcServesTheLatest720_TheRestIsAskedOfItsTrades()
     {
         using var dir = new TempDir();
 
-        // The real clock: Kraken's budget of 1 request/s makes the second request (OHLC after AssetPairs) wait a second.
+        // The real clock: Kraken's budget of 1 request/s makes each request after the first wait a second.
         var cli = new CliRun(dir.Path, TimeProvider.System);
 
         var result = await cli.RunAsync("history", "fetch", "--venue", "kraken", "--symbol", "AVAX/USDT", "--timeframe", "1m",
             "--from", "2026-07-31", "--to", "2026-08-01", "--endpoint", $"kraken={replay.Server.BaseAddress}");
+        var gaps = await cli.RunAsync("history", "gaps", "--venue", "kraken", "--symbol", "AVAX/USDT", "--timeframe", "1m", "--from", "2026-07-31", "--to", "2026-08-01");
 
+        // OHLC gives the 720 most recent candles; the older half-day is asked of /0/public/Trades (one page),
+        // which in the replay holds no AVAX/USDT trades: those slots are answered, without candles.
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Contains("fetched 720 candles in 1 requests", result.Out, StringComparison.Ordinal);
-        Assert.Contains("not covered [2026-07-31T00:00:00Z, 2026-07-31T12:00:00Z)", result.Out, StringComparison.Ordinal);
+        Assert.Contains("fetched 720 candles in 2 requests", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("not covered", result.Out, StringComparison.Ordinal);
+        Assert.Contains("2026-07-31T00:00:00Z,2026-07-31T12:00:00Z,720,no_candle", gaps.Out, StringComparison.Ordinal);
     }
 
     [Fact]

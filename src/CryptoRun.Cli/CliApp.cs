@@ -44,7 +44,7 @@ public static class CliApp
     /// <returns>The root command.</returns>
     public static RootCommand Build(CliEnvironment environment)
     {
-        var history = new Command("history", "Candle history: fetch from venues, import files, export what the store holds")
+        var history = new Command("history", "Candle history: fetch from venues (seamless: backfill, follow), import files, export, coverage and gaps")
         {
             HistoryFetchCommand.Create(environment),
             HistoryImportCommand.Create(environment),

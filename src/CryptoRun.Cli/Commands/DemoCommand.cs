@@ -30,7 +30,7 @@ internal static class DemoCommand
     {
         var db = CliOptions.Db();
         var data = new Option<string>("--data") { Description = $"Recorded-data folder (default: {RecordedData.EnvironmentVariable}, else ../shared/data from the repository root)" };
-        var command = new Command("demo", "The main job, offline: replay real recordings, fetch them through the connectors into the store, show coverage") { db, data };
+        var command = new Command("demo", "The main job, offline: replay real recordings, fetch them through the connectors into the store, show coverage and materialized bars") { db, data };
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
             environment.FullPath(parse.GetRequiredValue(db)),

@@ -32,16 +32,17 @@ internal sealed record StoreTarget(string DbPath, string? Uri)
     internal string Describe => Uri is null ? DbPath : "PostgreSQL store";
 }
 
-/// <summary>An open store for a command: candles and bars always; provider health only on SQLite.</summary>
+/// <summary>An open store for a command: candles, bars, provider health and ingested snapshots on either store; the shared rate budget only on PostgreSQL.</summary>
 internal sealed class CliStore : IAsyncDisposable
 {
     private readonly IAsyncDisposable _owner;
 
-    private CliStore(ICandleStore candles, IBarStore bars, IProviderHealthStore? health, ISharedRateBudget? sharedBudget, IAsyncDisposable owner)
+    private CliStore(ICandleStore candles, IBarStore bars, IProviderHealthStore? health, ISnapshotStore? snapshots, ISharedRateBudget? sharedBudget, IAsyncDisposable owner)
     {
         Candles = candles;
         Bars = bars;
         Health = health;
+        Snapshots = snapshots;
         SharedBudget = sharedBudget;
         _owner = owner;
     }
@@ -52,8 +53,11 @@ internal sealed class CliStore : IAsyncDisposable
     /// <summary>The materialized-bar store.</summary>
     internal IBarStore Bars { get; }
 
-    /// <summary>Provider health, when the store keeps it (SQLite); null on PostgreSQL.</summary>
+    /// <summary>Provider health, when the store keeps it (SQLite and PostgreSQL both do).</summary>
     internal IProviderHealthStore? Health { get; }
+
+    /// <summary>Ingested spot quotes, DEX snapshots and ingest gaps, when the store keeps them (SQLite and PostgreSQL both do).</summary>
+    internal ISnapshotStore? Snapshots { get; }
 
     /// <summary>The cluster-wide rate budget every worker on the store shares (PostgreSQL); null on SQLite (one machine).</summary>
     internal ISharedRateBudget? SharedBudget { get; }
@@ -82,7 +86,7 @@ internal sealed class CliStore : IAsyncDisposable
                 throw new UsageException($"--store: {ex.Message.Split(" (Parameter", 2)[0]}");
             }
 
-            return new CliStore(postgres, postgres, null, postgres, postgres);
+            return new CliStore(postgres, postgres, postgres, postgres, postgres, postgres);
         }
 
         if (mustExist && !File.Exists(target.DbPath))
@@ -91,7 +95,7 @@ internal sealed class CliStore : IAsyncDisposable
         }
 
         var sqlite = await SqliteStore.OpenAsync(target.DbPath, environment.Time, cancellationToken);
-        return new CliStore(sqlite, sqlite, sqlite, null, sqlite);
+        return new CliStore(sqlite, sqlite, sqlite, sqlite, null, sqlite);
     }
 
     /// <inheritdoc />

@@ -106,6 +106,62 @@ internal static class PostgresMigrations
                 PRIMARY KEY (provider, window_key, window_start)
             );
             """),
+        (5, "provider health, ingested snapshots and ingest gaps", """
+            -- Seed 002's provider_health: one row per provider, updated on every state change. Times are epoch ms.
+            CREATE TABLE provider_health (
+                provider_name  text PRIMARY KEY,
+                status         text NOT NULL CHECK (status IN ('OK', 'DEGRADED', 'DOWN')),
+                last_ok_at     bigint,
+                fail_count     integer NOT NULL,
+                disabled_until bigint,
+                last_error     text,
+                updated_at     bigint NOT NULL
+            );
+            -- Seed 002's ingestion records, each with provenance; prices and volumes exact numeric, read back in insertion (id) order.
+            CREATE TABLE spot_quotes (
+                id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                instrument     text NOT NULL,
+                price          numeric NOT NULL,
+                bid            numeric,
+                ask            numeric,
+                volume_24h     numeric,
+                quote_time     bigint NOT NULL,
+                provider_name  text NOT NULL,
+                endpoint       text NOT NULL,
+                latency_ms     bigint NOT NULL,
+                fetched_at_utc bigint NOT NULL,
+                fetch_status   text NOT NULL CHECK (fetch_status IN ('OK', 'DEGRADED')),
+                error_message  text
+            );
+            CREATE INDEX spot_quotes_instrument ON spot_quotes (instrument, fetched_at_utc);
+            CREATE TABLE dex_snapshots (
+                id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                chain_id       text NOT NULL,
+                pair_address   text NOT NULL,
+                dex_id         text NOT NULL,
+                base_symbol    text NOT NULL,
+                quote_symbol   text NOT NULL,
+                price_usd      numeric NOT NULL,
+                price_native   numeric,
+                liquidity_usd  numeric,
+                volume_24h_usd numeric,
+                snapshot_time  bigint NOT NULL,
+                provider_name  text NOT NULL,
+                endpoint       text NOT NULL,
+                latency_ms     bigint NOT NULL,
+                fetched_at_utc bigint NOT NULL,
+                fetch_status   text NOT NULL CHECK (fetch_status IN ('OK', 'DEGRADED')),
+                error_message  text
+            );
+            CREATE INDEX dex_snapshots_pair ON dex_snapshots (chain_id, pair_address, fetched_at_utc);
+            -- Seed 002: when every provider is down past the last-known-good TTL, the cycle records a gap. Times are epoch ms.
+            CREATE TABLE ingest_gaps (
+                id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                record_key text NOT NULL,
+                at_utc     bigint NOT NULL,
+                reason     text NOT NULL
+            );
+            """),
     ];
 
     /// <summary>Creates the ledger if needed and applies every migration not yet applied.</summary>

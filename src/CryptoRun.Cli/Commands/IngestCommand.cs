@@ -3,12 +3,11 @@ using System.Globalization;
 using CryptoRun.Domain;
 using CryptoRun.Ingestion;
 using CryptoRun.Providers;
-using CryptoRun.Storage.Sqlite;
 
 namespace CryptoRun.Cli.Commands;
 
 /// <summary>
-/// <c>cryptorun ingest [--once] [--interval 60s] [--db PATH] [--config PATH] [--endpoint V=URL]</c>:
+/// <c>cryptorun ingest [--once] [--interval 60s] [--db PATH | --store URI] [--config PATH] [--endpoint V=URL]</c>:
 /// seed 002's ingestion loop. Every interval: a spot quote for each configured instrument through the
 /// spot chain and a snapshot of each configured DEX pair through the DEX chain, each stored with
 /// provenance after the quality gate, then every provider's health persisted. Ctrl-C stops it after
@@ -21,21 +20,23 @@ internal static class IngestCommand
         var once = new Option<bool>("--once") { Description = "Run one cycle and stop" };
         var interval = new Option<string>("--interval") { Description = "Time between cycles (default: ingest.interval in the config, 60s)" };
         var db = CliOptions.Db();
+        var store = StoreTarget.Option();
         var config = CliOptions.Config();
         var endpoint = CliOptions.Endpoint();
-        var command = new Command("ingest", "Seed 002's ingestion loop: spot quotes and DEX snapshots with provenance, provider health each cycle") { once, interval, db, config, endpoint };
+        var command = new Command("ingest", "Seed 002's ingestion loop: spot quotes and DEX snapshots with provenance, provider health each cycle") { once, interval, db, store, config, endpoint };
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
             parse.GetValue(once),
             parse.GetValue(interval) is { } text ? CliOptions.ParseDuration(text, "--interval") : null,
-            environment.FullPath(parse.GetRequiredValue(db)),
+            StoreTarget.From(environment, parse, db, store),
             parse.GetValue(config),
             parse.GetValue(endpoint) ?? [],
             cancellationToken));
         return command;
     }
 
-    internal static async Task<int> RunAsync(
+    /// <summary>Runs ingest on the SQLite file at <paramref name="dbPath"/>.</summary>
+    internal static Task<int> RunAsync(
         CliEnvironment environment,
         bool once,
         TimeSpan? interval,
@@ -43,13 +44,28 @@ internal static class IngestCommand
         string? config,
         IReadOnlyList<string> endpoints,
         CancellationToken cancellationToken)
+        => RunAsync(environment, once, interval, new StoreTarget(dbPath, null), config, endpoints, cancellationToken);
+
+    internal static async Task<int> RunAsync(
+        CliEnvironment environment,
+        bool once,
+        TimeSpan? interval,
+        StoreTarget target,
+        string? config,
+        IReadOnlyList<string> endpoints,
+        CancellationToken cancellationToken)
     {
         using var host = ProviderHost.Create(environment, endpoints, config);
         var options = interval is { } every ? host.Config.Ingest with { Interval = every } : host.Config.Ingest;
-        await using var store = await SqliteStore.OpenAsync(dbPath, environment.Time, cancellationToken);
-        HealthBanner.Write(environment, (await store.ReadHealthAsync(cancellationToken)).Select(h => h.Status).ToList());
-        await using var health = new ProviderHealthRecorder(host.Registry, store, host.Logging.CreateLogger("health"));
-        var cycle = new IngestCycle(host.Router, store, health, options, environment.Time, host.Logging.CreateLogger("ingest"));
+        await using var store = await CliStore.OpenAsync(environment, target, mustExist: false, "", cancellationToken);
+        if (store is not { Snapshots: { } snapshots, Health: { } table })
+        {
+            throw new UsageException($"the store {store.Location} keeps no ingested snapshots or provider health; use --db (SQLite) or --store (PostgreSQL)");
+        }
+
+        HealthBanner.Write(environment, (await table.ReadHealthAsync(cancellationToken)).Select(h => h.Status).ToList());
+        await using var health = new ProviderHealthRecorder(host.Registry, table, host.Logging.CreateLogger("health"));
+        var cycle = new IngestCycle(host.Router, snapshots, health, options, environment.Time, host.Logging.CreateLogger("ingest"));
         var output = environment.Out;
         output.WriteLine($"ingest: {options.Spot.Count} spot instruments via {string.Join(" -> ", host.Config.Chains[DataClass.Spot].Providers)}, "
             + $"{options.DexPairs.Count} DEX pairs via {string.Join(" -> ", host.Config.Chains[DataClass.Dex].Providers)}, every {Configuration.Durations.Format(options.Interval)}; store {store.Location}; config {host.Config.Source}");

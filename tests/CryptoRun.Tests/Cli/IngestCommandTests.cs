@@ -1,6 +1,8 @@
+using System.Globalization;
 using CryptoRun.Cli;
 using CryptoRun.Cli.Commands;
 using CryptoRun.Domain;
+using CryptoRun.Postgres;
 using CryptoRun.Replay;
 using CryptoRun.Storage.Sqlite;
 using CryptoRun.Tests.TestSupport;
@@ -41,6 +43,47 @@ public sealed class IngestCommandTests
         var health = await store.ReadHealthAsync();
         Assert.Contains(health, h => h.Provider == "coinbase" && h.Status == FetchStatus.Ok && h.LastOkAt is not null);
         Assert.Contains(health, h => h.Provider == "kraken" && h.Status == FetchStatus.Ok);
+    }
+
+    [PostgresFact]
+    public async Task IngestOnce_StoreOnPostgres_StoresEachQuoteWithProvenanceAndProviderHealthThere()
+    {
+        var schema = new PostgresSchema();
+        await schema.CreateAsync();
+        try
+        {
+            await using var replay = await ReplayHarness.StartAsync();
+            using var dir = new TempDir();
+            dir.Write("offline.yaml", "ingest:\n  spot: [SKL/USD, XMR/USD]\n");
+
+            // The real clock: Kraken's budget of 1 request/s makes its second request wait a second.
+            var result = await new CliRun(dir.Path, TimeProvider.System).RunAsync(
+                "ingest", "--once", "--config", "offline.yaml", "--endpoint", $"all={replay.Server.BaseAddress}", "--store", schema.ConnectionString);
+
+            Assert.True(result.ExitCode == 0, result.Out + result.Error);
+            Assert.Contains("; store postgresql://", result.Lines[0], StringComparison.Ordinal);
+            Assert.Equal("ingest: 1 cycles, 2 records stored, 0 gaps", result.Lines[^1]);
+            Assert.False(File.Exists(dir.File("cryptorun.db")), "ingest --store must not create the SQLite file");
+
+            await using var store = await PostgresStore.OpenAsync(schema.ConnectionString);
+            var skl = Assert.Single(await store.ReadSpotQuotesAsync(Instrument.Parse("SKL/USD")));
+            Assert.Equal("0.7902", skl.Value.Price.ToString(CultureInfo.InvariantCulture));
+            Assert.Equal(("coinbase", FetchStatus.Ok), (skl.Provenance.Provider, skl.Provenance.Status));
+            Assert.Contains("/products/SKL-USD/ticker", skl.Provenance.Endpoint, StringComparison.Ordinal);
+            var xmr = Assert.Single(await store.ReadSpotQuotesAsync(Instrument.Parse("XMR/USD")));
+            Assert.Equal("353.81000000", xmr.Value.Price.ToString(CultureInfo.InvariantCulture));
+            Assert.Equal(("kraken", FetchStatus.Ok), (xmr.Provenance.Provider, xmr.Provenance.Status));
+            Assert.Contains("/0/public/Ticker?pair=XXMRZUSD", xmr.Provenance.Endpoint, StringComparison.Ordinal);
+            Assert.Empty(await store.ReadGapsAsync());
+
+            var health = await store.ReadHealthAsync();
+            Assert.Contains(health, h => h.Provider == "coinbase" && h.Status == FetchStatus.Ok && h.LastOkAt is not null);
+            Assert.Contains(health, h => h.Provider == "kraken" && h.Status == FetchStatus.Ok);
+        }
+        finally
+        {
+            await schema.DropAsync();
+        }
     }
 
     [Fact]

@@ -19,6 +19,11 @@ internal static class StoreKit
 
     internal static readonly DateTimeOffset FetchTime = new(2026, 8, 1, 9, 30, 15, 123, TimeSpan.Zero);
 
+    /// <summary>A Raydium SOL/USDC pool on Solana, every field set, prices with trailing zeros.</summary>
+    internal static readonly DexPairSnapshot SolUsdc = new(
+        "solana", "58oQChx4yWmvKdwLLZzBi4ChoCc2fqCUWBkwMihLYQo2", "raydium", "SOL", "USDC",
+        PriceUsd: 142.3150m, PriceNative: 142.3150m, LiquidityUsd: 9_876_543.21m, Volume24hUsd: 123_456_789.00m, TimeMs: Ms("2026-08-01T09:30:00Z"));
+
     private static readonly Lazy<IReadOnlyList<Candle>> AvaxCandles =
         new(() => CandleFileReader.Read(TestData.AvaxMonth, Avax).Rows.Select(r => r.Candle).ToList());
 

@@ -5,18 +5,34 @@ using static CryptoRun.Tests.Storage.StoreKit;
 
 namespace CryptoRun.Tests.Storage;
 
-/// <summary>Seed 002's provider_health, spot_quotes and dex_snapshots tables, and the quality gate on write.</summary>
-public sealed class SnapshotStoreTests
+/// <summary>
+/// The snapshot-store contract: seed 002's provider_health, spot_quotes, dex_snapshots and ingest_gaps
+/// tables and the quality gate on write. Every fact here holds for every store that is both an
+/// <see cref="ISnapshotStore"/> and an <see cref="IProviderHealthStore"/>, run once per store by a concrete
+/// subclass (SQLite over a temp file, PostgreSQL over a fresh schema); xunit makes a new instance per
+/// test, so each test gets a fresh location.
+/// </summary>
+/// <typeparam name="TStore">The store under test.</typeparam>
+public abstract class SnapshotStoreContract<TStore> : IAsyncLifetime
+    where TStore : ISnapshotStore, IProviderHealthStore, IAsyncDisposable
 {
-    private static readonly DexPairSnapshot SolUsdc = new(
-        "solana", "58oQChx4yWmvKdwLLZzBi4ChoCc2fqCUWBkwMihLYQo2", "raydium", "SOL", "USDC",
-        PriceUsd: 142.3150m, PriceNative: 142.3150m, LiquidityUsd: 9_876_543.21m, Volume24hUsd: 123_456_789.00m, TimeMs: Ms("2026-08-01T09:30:00Z"));
+    /// <summary>Opens a store on this test's location (the same location on every call).</summary>
+    protected abstract Task<TStore> OpenStoreAsync();
 
-    [Fact]
+    /// <summary>Rows in a table, read directly from the database.</summary>
+    protected abstract Task<long> CountAsync(string table);
+
+    /// <summary>The first column of the first row of a query, read directly from the database.</summary>
+    protected abstract Task<object?> ScalarAsync(string sql);
+
+    public abstract Task InitializeAsync();
+
+    public abstract Task DisposeAsync();
+
+    [ContractFact]
     public async Task UpsertHealth_SameProviderTwice_KeepsOneRowWithTheLatestState()
     {
-        using var dir = new TempDir();
-        await using var store = await OpenAsync(dir);
+        await using var store = await OpenStoreAsync();
         var down = new ProviderHealthRecord("kraken", FetchStatus.Down, FetchTime.AddMinutes(-5), 2, FetchTime.AddMinutes(4), "kraken: HTTP 503", FetchTime);
         var ok = new ProviderHealthRecord("kraken", FetchStatus.Ok, FetchTime.AddMinutes(5), 0, null, null, FetchTime.AddMinutes(5));
         var binance = new ProviderHealthRecord("binance", FetchStatus.Degraded, null, 0, FetchTime.AddHours(3), null, FetchTime);
@@ -27,15 +43,14 @@ public sealed class SnapshotStoreTests
         await store.UpsertHealthAsync(binance);
 
         Assert.Equal([binance, ok], await store.ReadHealthAsync());
-        Assert.Equal(2L, Count(DbPath(dir), "provider_health"));
-        Assert.Equal("OK", Scalar(DbPath(dir), "SELECT status FROM provider_health WHERE provider_name = 'kraken'"));
+        Assert.Equal(2L, await CountAsync("provider_health"));
+        Assert.Equal("OK", await ScalarAsync("SELECT status FROM provider_health WHERE provider_name = 'kraken'"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task WriteSpotQuote_ThenRead_RoundTripsDigitsAndProvenanceOldestFirst()
     {
-        using var dir = new TempDir();
-        await using var store = await OpenAsync(dir);
+        await using var store = await OpenStoreAsync();
         var first = new SpotQuote(BtcUsd, 64250.10m, 64250.00m, 64250.20m, 1234.56780m, Ms("2026-08-01T09:30:00Z"));
         var second = new SpotQuote(BtcUsd, 64300.5m, null, null, null, Ms("2026-08-01T09:31:00Z"));
         var fresh = Provenance(provider: "coinbase", endpoint: "GET /products/BTC-USD/ticker");
@@ -54,11 +69,10 @@ public sealed class SnapshotStoreTests
         Assert.Equal(degraded, read[1].Provenance);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task WriteDexSnapshot_ThenRead_RoundTripsEveryFieldAndProvenance()
     {
-        using var dir = new TempDir();
-        await using var store = await OpenAsync(dir);
+        await using var store = await OpenStoreAsync();
         var provenance = Provenance(provider: "dexscreener", endpoint: "GET /latest/dex/pairs/solana/58oQ", latencyMs: 211);
         var thin = SolUsdc with { PriceNative = null, LiquidityUsd = null, Volume24hUsd = null, TimeMs = SolUsdc.TimeMs + 60_000 };
 
@@ -73,36 +87,25 @@ public sealed class SnapshotStoreTests
         Assert.Empty(await store.ReadDexSnapshotsAsync("ethereum", SolUsdc.PairAddress));
     }
 
-    public static TheoryData<string, decimal, FetchStatus, string, long> BadQuotes => new()
-    {
-        { "zero price", 0m, FetchStatus.Ok, "coinbase", 1 },
-        { "negative price", -1m, FetchStatus.Ok, "coinbase", 1 },
-        { "DOWN status", 64000m, FetchStatus.Down, "coinbase", 1 },
-        { "no provider", 64000m, FetchStatus.Ok, " ", 1 },
-        { "no fetch time", 64000m, FetchStatus.Ok, "coinbase", 0 },
-    };
-
-    [Theory]
-    [MemberData(nameof(BadQuotes))]
+    [ContractTheory]
+    [MemberData(nameof(SnapshotChecksTests.BadQuotes), MemberType = typeof(SnapshotChecksTests))]
     public async Task WriteSpotQuote_FailsTheQualityGate_RefusedAndNothingWritten(string why, decimal price, FetchStatus status, string provider, long fetchedAtMs)
     {
-        using var dir = new TempDir();
-        await using var store = await OpenAsync(dir);
+        await using var store = await OpenStoreAsync();
         var quote = new SpotQuote(BtcUsd, price, null, null, null, Ms("2026-08-01T09:30:00Z"));
         var provenance = new Provenance(provider, $"GET /ticker ({why})", null, 5, fetchedAtMs == 0 ? default : FetchTime, status, status == FetchStatus.Down ? "HTTP 503" : null);
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => store.WriteSpotQuoteAsync(quote, provenance));
 
         Assert.Contains("rejected by the quality gate, nothing written", error.Message, StringComparison.Ordinal);
-        Assert.Equal(0L, Count(DbPath(dir), "spot_quotes"));
+        Assert.Equal(0L, await CountAsync("spot_quotes"));
         Assert.Empty(await store.ReadSpotQuotesAsync(BtcUsd));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task WriteDexSnapshot_FailsTheQualityGate_RefusedAndNothingWritten()
     {
-        using var dir = new TempDir();
-        await using var store = await OpenAsync(dir);
+        await using var store = await OpenStoreAsync();
         var ok = Provenance(provider: "dexscreener");
 
         var noPrice = await Assert.ThrowsAsync<ArgumentException>(() => store.WriteDexSnapshotAsync(SolUsdc with { PriceUsd = null }, ok));
@@ -112,16 +115,40 @@ public sealed class SnapshotStoreTests
 
         Assert.Contains("USD price null is not positive", noPrice.Message, StringComparison.Ordinal);
         Assert.Contains("status is DOWN (HTTP 503)", down.Message, StringComparison.Ordinal);
-        Assert.Equal(0L, Count(DbPath(dir), "dex_snapshots"));
+        Assert.Equal(0L, await CountAsync("dex_snapshots"));
     }
 
-    [Fact]
-    public void SnapshotChecks_DegradedWithPositivePrice_IsAccepted()
+    [ContractFact]
+    public async Task RecordGap_ThenRead_GapsOldestFirstWithTheirReasons()
     {
-        var quote = new SpotQuote(BtcUsd, 0.00000001m, null, null, null, 0);
+        await using var store = await OpenStoreAsync();
+        var first = new IngestGap("spot BTC/USD", FetchTime, "kraken: HTTP 503; coinbase: timeout; last known good 600 s old");
+        var second = new IngestGap("dex solana/58oQ", FetchTime.AddMinutes(-1), "dexscreener: HTTP 429");
 
-        Assert.Null(SnapshotChecks.Problem(quote, Provenance(provider: "kraken", status: FetchStatus.Degraded, error: "last known good")));
-        Assert.Equal("BTC/USD price 0 is not positive", SnapshotChecks.Problem(quote with { Price = 0m }, Provenance()));
-        Assert.Equal("provenance lacks a provider or a fetch time", SnapshotChecks.Problem(SolUsdc, Provenance(fetchedAt: default(DateTimeOffset))));
+        Assert.Empty(await store.ReadGapsAsync());
+        await store.RecordGapAsync(first);
+        await store.RecordGapAsync(second);
+
+        Assert.Equal([first, second], await store.ReadGapsAsync());
+        Assert.Equal(2L, await CountAsync("ingest_gaps"));
+    }
+
+    [ContractFact]
+    public async Task Reopen_KeepsHealthQuotesAndGaps()
+    {
+        var quote = new SpotQuote(BtcUsd, 64250.10m, null, null, null, Ms("2026-08-01T09:30:00Z"));
+        var health = new ProviderHealthRecord("kraken", FetchStatus.Ok, FetchTime, 0, null, null, FetchTime);
+        var gap = new IngestGap("spot XMR/USD", FetchTime, "every provider failed");
+        await using (var store = await OpenStoreAsync())
+        {
+            await store.WriteSpotQuoteAsync(quote, Provenance(provider: "kraken"));
+            await store.UpsertHealthAsync(health);
+            await store.RecordGapAsync(gap);
+        }
+
+        await using var reopened = await OpenStoreAsync();
+        Assert.Equal([quote], (await reopened.ReadSpotQuotesAsync(BtcUsd)).Select(r => r.Value));
+        Assert.Equal([health], await reopened.ReadHealthAsync());
+        Assert.Equal([gap], await reopened.ReadGapsAsync());
     }
 }

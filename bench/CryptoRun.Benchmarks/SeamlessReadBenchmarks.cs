@@ -46,6 +46,22 @@ public class SeamlessReadBenchmarks
     [Benchmark(Description = "covered day (1,440 candles) through the seamless provider")]
     public int Day() => _history.FetchAsync(Key, _day, HistoryStrategy.FailFast).GetAwaiter().GetResult().Candles.Count;
 
+    [Benchmark(Description = "month: coverage only")]
+    public long MonthCoverage() => SeriesCoverage.ReadAsync(_store, Key, _month).GetAwaiter().GetResult().Candles;
+
+    [Benchmark(Description = "month: rows only (store.ReadAsync)")]
+    public int MonthRows()
+    {
+        var count = 0;
+        var rows = _store.ReadAsync(Key, _month).GetAsyncEnumerator();
+        while (rows.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     [Benchmark(Description = "covered month (44,640 candles) through the seamless provider")]
     public int Month() => _history.FetchAsync(Key, _month, HistoryStrategy.FailFast).GetAwaiter().GetResult().Candles.Count;
 }

@@ -210,7 +210,7 @@ public sealed class HistoryProvider
             coverage = await SeriesCoverage.ReadAsync(_store, key, aligned, cancellationToken).ConfigureAwait(false);
         }
 
-        var candles = new List<StoredCandle>();
+        var candles = new List<StoredCandle>((int)Math.Min(coverage.Candles, int.MaxValue));
         await foreach (var row in _store.ReadAsync(key, aligned, cancellationToken).ConfigureAwait(false))
         {
             candles.Add(row);

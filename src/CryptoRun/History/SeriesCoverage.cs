@@ -69,7 +69,9 @@ public sealed record SeriesCoverage(
 
         // Only the candles inside the range are read (by the primary key), never the whole series.
         var summary = await store.GetSummaryAsync(key, wanted, cancellationToken).ConfigureAwait(false);
-        var gaps = summary.Count == 0 ? [] : await store.GetGapsAsync(key, wanted, cancellationToken).ConfigureAwait(false);
+        // A series with a candle in every slot between its first and last has no gaps: no need to ask.
+        var complete = summary is { FirstOpenMs: { } f, LastOpenMs: { } l } && key.Timeframe.CountSlots(f, l + step) == summary.Count;
+        var gaps = summary.Count == 0 || complete ? [] : await store.GetGapsAsync(key, wanted, cancellationToken).ConfigureAwait(false);
 
         // Slots without a candle: between the candles held (the store's gaps), and fetched slots before the first or after the last.
         var empty = gaps.ToList();

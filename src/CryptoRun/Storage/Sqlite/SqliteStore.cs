@@ -143,53 +143,12 @@ public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, IS
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             Configure(connection);
-            var command = connection.CreateCommand();
-            await using (command.ConfigureAwait(false))
+            foreach (var row in SqliteCandleRead.Read(connection, key, range))
             {
-                command.CommandText = """
-                    SELECT c.open_time, c.open, c.high, c.low, c.close, c.volume, c.quote_volume, c.trades,
-                           c.provider_name, c.fetched_at_utc, c.fetch_status, c.error_message, f.endpoint, f.latency_ms
-                    FROM candles c
-                    JOIN series s ON s.id = c.series_id
-                    JOIN fetches f ON f.id = c.fetch_id
-                    WHERE s.venue = $venue AND s.instrument = $instrument AND s.timeframe = $timeframe
-                      AND c.open_time >= $from AND c.open_time < $to
-                    ORDER BY c.open_time
-                    """;
-                AddKey(command, key);
-                command.Parameters.AddWithValue("$from", range?.FromMs ?? long.MinValue);
-                command.Parameters.AddWithValue("$to", range?.ToMs ?? long.MaxValue);
-                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
-                {
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        yield return ReadRow(reader);
-                    }
-                }
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return row;
             }
         }
-    }
-
-    private static StoredCandle ReadRow(SqliteDataReader reader)
-    {
-        var candle = new Candle(
-            reader.GetInt64(0),
-            ParseDecimal(reader.GetString(1)),
-            ParseDecimal(reader.GetString(2)),
-            ParseDecimal(reader.GetString(3)),
-            ParseDecimal(reader.GetString(4)),
-            ParseDecimal(reader.GetString(5)),
-            reader.IsDBNull(6) ? null : ParseDecimal(reader.GetString(6)),
-            reader.IsDBNull(7) ? null : reader.GetInt64(7));
-        return new StoredCandle(
-            candle,
-            reader.GetString(8),
-            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)),
-            FetchStatusText.Parse(reader.GetString(10)),
-            reader.IsDBNull(11) ? null : reader.GetString(11),
-            reader.GetString(12),
-            reader.GetInt64(13));
     }
 
     /// <inheritdoc />

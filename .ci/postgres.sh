@@ -45,8 +45,8 @@ start_test_postgres() {
 
     if ! _find_pg_bin; then
         echo "PostgreSQL: not installed; installing it (apt-get install -y postgresql)"
-        if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
-               DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } 2>&1 || ! _find_pg_bin; then
+        if ! { DEBIAN_FRONTEND=noninteractive timeout 300 apt-get update -qq >/dev/null &&
+               DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq postgresql >/dev/null; } 2>&1 || ! _find_pg_bin; then
             echo "PostgreSQL: could not be installed; its tests will be reported as skipped"
             return 1
         fi

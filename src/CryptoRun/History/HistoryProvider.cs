@@ -190,7 +190,7 @@ public sealed class HistoryProvider
                 default:
                     ranPhase = true;
                     var backfillStarted = _time.GetTimestamp();
-                    partial = !await RunPhaseAsync("backfill", Budget(sla.Backfill, sla.Total, started), strategy, token => BackfillAsync(key, Closed(key, aligned), Deadline(sla.Backfill, sla.Total, started), progress, token), cancellationToken).ConfigureAwait(false);
+                    partial = !await RunPhaseAsync(Limit("backfill", sla.Backfill, sla.Total, started), started, strategy, token => BackfillAsync(key, Closed(key, aligned), Deadline(sla.Backfill, sla.Total, started), progress, token), cancellationToken).ConfigureAwait(false);
                     backfillTime = _time.GetElapsedTime(backfillStarted);
                     break;
             }
@@ -200,7 +200,7 @@ public sealed class HistoryProvider
         {
             ranPhase = true;
             var liveStarted = _time.GetTimestamp();
-            partial = !await RunPhaseAsync("live", Budget(sla.Live, sla.Total, started), strategy, token => FollowAsync(key, aligned, progress, token), cancellationToken).ConfigureAwait(false);
+            partial = !await RunPhaseAsync(Limit("live", sla.Live, sla.Total, started), started, strategy, token => FollowAsync(key, aligned, progress, token), cancellationToken).ConfigureAwait(false);
             liveTime = _time.GetElapsedTime(liveStarted);
         }
 
@@ -417,22 +417,43 @@ public sealed class HistoryProvider
     }
 
     /// <summary>Runs a phase within its budget: true when it finished, false when PARTIAL_FILL ran out of budget.</summary>
-    private async Task<bool> RunPhaseAsync(string phase, TimeSpan? budget, HistoryStrategy strategy, Func<CancellationToken, Task> run, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a phase within its limit: true when it finished, false when PARTIAL_FILL ran out of budget.
+    /// Past the limit, other strategies get <see cref="SlaExceededException"/> naming the budget that bound
+    /// (the phase's own, or the total when less of it was left) and how long that budget's span took.
+    /// </summary>
+    private async Task<bool> RunPhaseAsync(PhaseLimit? limit, long fetchStarted, HistoryStrategy strategy, Func<CancellationToken, Task> run, CancellationToken cancellationToken)
     {
-        using var limit = budget is { } b ? new CancellationTokenSource(b > TimeSpan.Zero ? b : TimeSpan.Zero, _time) : new CancellationTokenSource();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
+        using var timer = limit is { } l ? new CancellationTokenSource(l.Left, _time) : new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         var started = _time.GetTimestamp();
         try
         {
             await run(linked.Token).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (budget is { } over && !cancellationToken.IsCancellationRequested
-            && (limit.IsCancellationRequested || (ex is ProviderUnavailableException { Reason: UnavailableReason.RateWindowPastDeadline })))
+        catch (Exception ex) when (limit is { } over && !cancellationToken.IsCancellationRequested
+            && (timer.IsCancellationRequested || (ex is ProviderUnavailableException { Reason: UnavailableReason.RateWindowPastDeadline })))
         {
-            return strategy == HistoryStrategy.PartialFill ? false : throw new SlaExceededException(phase, over, _time.GetElapsedTime(started));
+            var took = _time.GetElapsedTime(over.Phase == "total" ? fetchStarted : started);
+            return strategy == HistoryStrategy.PartialFill ? false : throw new SlaExceededException(over.Phase, over.Budget, took);
         }
     }
+
+    /// <summary>The budget that binds a phase: its own, or the total when less of that is left; null when neither is set.</summary>
+    private PhaseLimit? Limit(string phase, TimeSpan? own, TimeSpan? total, long started)
+    {
+        var left = total is { } t ? t - _time.GetElapsedTime(started) : (TimeSpan?)null;
+        if (left is not { } totalLeft || (own is { } o && o <= totalLeft))
+        {
+            return own is { } budget ? new PhaseLimit(phase, budget, budget) : null;
+        }
+
+        return new PhaseLimit("total", total!.Value, totalLeft > TimeSpan.Zero ? totalLeft : TimeSpan.Zero);
+    }
+
+    /// <summary>A phase's binding budget: which one, its size, and how much of it is left.</summary>
+    private sealed record PhaseLimit(string Phase, TimeSpan Budget, TimeSpan Left);
 
     private static void CheckBudget(string phase, TimeSpan? budget, TimeSpan elapsed, HistoryStrategy strategy)
     {
@@ -442,21 +463,8 @@ public sealed class HistoryProvider
         }
     }
 
-    /// <summary>The tighter of a phase's budget and what is left of the total.</summary>
-    private TimeSpan? Budget(TimeSpan? phase, TimeSpan? total, long started)
-    {
-        var left = total is { } t ? t - _time.GetElapsedTime(started) : (TimeSpan?)null;
-        return (phase, left) switch
-        {
-            (null, null) => null,
-            ({ } p, null) => p,
-            (null, { } l) => l,
-            ({ } p, { } l) => p < l ? p : l,
-        };
-    }
-
     private DateTimeOffset? Deadline(TimeSpan? phase, TimeSpan? total, long started)
-        => Budget(phase, total, started) is { } budget ? _time.GetUtcNow() + budget : null;
+        => Limit("backfill", phase, total, started) is { } limit ? _time.GetUtcNow() + limit.Left : null;
 
     private async Task<(T Value, TimeSpan Elapsed)> Timed<T>(Func<Task<T>> run)
     {

@@ -88,7 +88,9 @@ public sealed class HistoryProviderTests : IAsyncLifetime, IDisposable
 
         Assert.Equal((43, false), (result.Candles.Count, result.IsPartial));
         Assert.Equal(Start.AddMinutes(4322).ToUnixTimeMilliseconds(), result.Candles[^1].Candle.OpenTimeMs);
-        Assert.True(result.Phases.Live >= TimeSpan.FromMinutes(3), $"live phase {result.Phases.Live}");
+        // The live phase waited until the range's last candle closed (the clock also moved during the backfill before it).
+        Assert.True(_clock.GetUtcNow() >= Start.AddMinutes(4323), $"answered at {_clock.GetUtcNow():O}");
+        Assert.True(result.Phases.Live >= TimeSpan.FromMinutes(2), $"live phase {result.Phases.Live}");
 
         // Nothing was fetched before it closed: no request window reached past the clock at the time.
         Assert.All(venue.Requests.Zip(venue.RequestedAt), r => Assert.True(r.First.ToMs <= r.Second.ToUnixTimeMilliseconds(), $"{r.First} asked at {r.Second:O}"));
@@ -112,6 +114,19 @@ public sealed class HistoryProviderTests : IAsyncLifetime, IDisposable
         Assert.Equal(4, requests);
         Assert.Equal(300, partial.Candles.Count);
         Assert.True(partial.IsPartial);
+    }
+
+    [Fact]
+    public async Task Sla_TotalBudgetTighterThanThePhases_TheErrorNamesTheTotal()
+    {
+        var venue = Venue(minutes: 3000, perPage: 100);
+        var sla = new SlaPolicy(Backfill: TimeSpan.FromMinutes(5), Total: TimeSpan.FromSeconds(1));
+
+        var error = await Assert.ThrowsAsync<SlaExceededException>(() => Provider(venue).FetchAsync(Key, Minutes(0, 2000), HistoryStrategy.AutoBackfill, sla));
+
+        Assert.Equal(("total", TimeSpan.FromSeconds(1)), (error.Phase, error.Budget));
+        Assert.True(error.Elapsed >= TimeSpan.FromSeconds(1), error.Message);
+        Assert.StartsWith("the total phase took ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

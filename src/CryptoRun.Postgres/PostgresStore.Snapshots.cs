@@ -52,12 +52,7 @@ public sealed partial class PostgresStore : IProviderHealthStore, ISnapshotStore
     /// <inheritdoc />
     public Task WriteSpotQuoteAsync(SpotQuote quote, Provenance provenance, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(quote);
-        ArgumentNullException.ThrowIfNull(provenance);
-        if (SnapshotChecks.Problem(quote, provenance) is { } problem)
-        {
-            throw new ArgumentException($"spot quote rejected by the quality gate, nothing written: {problem}", nameof(quote));
-        }
+        StoreChecks.Admit(quote, provenance);
 
         return ExecuteAsync("""
             INSERT INTO spot_quotes (instrument, price, bid, ask, volume_24h, quote_time, provider_name, endpoint, latency_ms, fetched_at_utc, fetch_status, error_message)
@@ -77,12 +72,7 @@ public sealed partial class PostgresStore : IProviderHealthStore, ISnapshotStore
     /// <inheritdoc />
     public Task WriteDexSnapshotAsync(DexPairSnapshot snapshot, Provenance provenance, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        ArgumentNullException.ThrowIfNull(provenance);
-        if (SnapshotChecks.Problem(snapshot, provenance) is { } problem)
-        {
-            throw new ArgumentException($"DEX snapshot rejected by the quality gate, nothing written: {problem}", nameof(snapshot));
-        }
+        StoreChecks.Admit(snapshot, provenance);
 
         return ExecuteAsync("""
             INSERT INTO dex_snapshots (chain_id, pair_address, dex_id, base_symbol, quote_symbol, price_usd, price_native, liquidity_usd, volume_24h_usd,

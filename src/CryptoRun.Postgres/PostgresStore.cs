@@ -93,7 +93,7 @@ public sealed partial class PostgresStore : ICandleStore, IBarStore
     {
         ArgumentNullException.ThrowIfNull(candles);
         ArgumentNullException.ThrowIfNull(provenance);
-        var ordered = CheckBatch(key, candles);
+        var ordered = StoreChecks.OrderedBatch(key, candles);
         cancellationToken.ThrowIfCancellationRequested();
 
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -273,29 +273,6 @@ public sealed partial class PostgresStore : ICandleStore, IBarStore
     /// <summary>Closes the store's connections (the data source and its pool).</summary>
     /// <returns>A task that completes when closed.</returns>
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
-
-    private static List<Candle> CheckBatch(SeriesKey key, IReadOnlyList<Candle> candles)
-    {
-        var ordered = candles.OrderBy(c => c.OpenTimeMs).ToList();
-        for (var i = 0; i < ordered.Count; i++)
-        {
-            var openTime = ordered[i].OpenTimeMs;
-            if (!key.Timeframe.IsAligned(openTime))
-            {
-                throw new ArgumentException(
-                    $"{key}: candle open time {TimeRange.Format(openTime)} is not aligned to {key.Timeframe}; nothing was written",
-                    nameof(candles));
-            }
-
-            if (i > 0 && ordered[i - 1].OpenTimeMs == openTime)
-            {
-                throw new ArgumentException(
-                    $"{key}: two candles open at {TimeRange.Format(openTime)}; nothing was written", nameof(candles));
-            }
-        }
-
-        return ordered;
-    }
 
     /// <summary>
     /// Creates a temporary table (dropped at commit or rollback) with the candle columns plus

@@ -10,7 +10,7 @@ public sealed partial class SqliteStore
     public async Task<int> WriteBarsAsync(SeriesKey key, Timeframe sourceTimeframe, IReadOnlyList<MaterializedBar> bars, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bars);
-        CheckBatch(key, bars.Select(b => b.Candle).ToList());
+        StoreChecks.OrderedBatch(key, bars.Select(b => b.Candle).ToList());
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -90,7 +90,7 @@ public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, IS
     {
         ArgumentNullException.ThrowIfNull(candles);
         ArgumentNullException.ThrowIfNull(provenance);
-        var ordered = CheckBatch(key, candles);
+        var ordered = StoreChecks.OrderedBatch(key, candles);
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -265,12 +265,7 @@ public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, IS
     /// <inheritdoc />
     public Task WriteSpotQuoteAsync(SpotQuote quote, Provenance provenance, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(quote);
-        ArgumentNullException.ThrowIfNull(provenance);
-        if (SnapshotChecks.Problem(quote, provenance) is { } problem)
-        {
-            throw new ArgumentException($"spot quote rejected by the quality gate, nothing written: {problem}", nameof(quote));
-        }
+        StoreChecks.Admit(quote, provenance);
 
         return ExecuteAsync("""
             INSERT INTO spot_quotes (instrument, price, bid, ask, volume_24h, quote_time, provider_name, endpoint, latency_ms, fetched_at_utc, fetch_status, error_message)
@@ -290,12 +285,7 @@ public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, IS
     /// <inheritdoc />
     public Task WriteDexSnapshotAsync(DexPairSnapshot snapshot, Provenance provenance, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        ArgumentNullException.ThrowIfNull(provenance);
-        if (SnapshotChecks.Problem(snapshot, provenance) is { } problem)
-        {
-            throw new ArgumentException($"DEX snapshot rejected by the quality gate, nothing written: {problem}", nameof(snapshot));
-        }
+        StoreChecks.Admit(snapshot, provenance);
 
         return ExecuteAsync("""
             INSERT INTO dex_snapshots (chain_id, pair_address, dex_id, base_symbol, quote_symbol, price_usd, price_native, liquidity_usd, volume_24h_usd,
@@ -378,29 +368,6 @@ public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, IS
         using var pragma = connection.CreateCommand();
         pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
         pragma.ExecuteNonQuery();
-    }
-
-    private static List<Candle> CheckBatch(SeriesKey key, IReadOnlyList<Candle> candles)
-    {
-        var ordered = candles.OrderBy(c => c.OpenTimeMs).ToList();
-        for (var i = 0; i < ordered.Count; i++)
-        {
-            var openTime = ordered[i].OpenTimeMs;
-            if (!key.Timeframe.IsAligned(openTime))
-            {
-                throw new ArgumentException(
-                    $"{key}: candle open time {TimeRange.Format(openTime)} is not aligned to {key.Timeframe}; nothing was written",
-                    nameof(candles));
-            }
-
-            if (i > 0 && ordered[i - 1].OpenTimeMs == openTime)
-            {
-                throw new ArgumentException(
-                    $"{key}: two candles open at {TimeRange.Format(openTime)}; nothing was written", nameof(candles));
-            }
-        }
-
-        return ordered;
     }
 
     private static void AddKey(SqliteCommand command, SeriesKey key)

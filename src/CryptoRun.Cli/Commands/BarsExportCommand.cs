@@ -15,7 +15,7 @@ namespace CryptoRun.Cli.Commands;
 internal static class BarsExportCommand
 {
     /// <summary>The CSV header.</summary>
-    internal const string CsvHeader = "open_time,open,high,low,close,volume,quote_volume,trades,log_return,cum_return,roll_vol,source_candles,expected_candles";
+    internal const string CsvHeader = CandleRows.CsvHeader + ",log_return,cum_return,roll_vol,source_candles,expected_candles";
 
     internal static Command Create(CliEnvironment environment)
     {
@@ -63,16 +63,9 @@ internal static class BarsExportCommand
 
     private static string Csv(StoredBar stored)
     {
-        var (b, c) = (stored.Bar, stored.Bar.Candle);
+        var b = stored.Bar;
         return string.Join(',',
-            TimeRange.Format(c.OpenTimeMs),
-            Text(c.Open),
-            Text(c.High),
-            Text(c.Low),
-            Text(c.Close),
-            Text(c.Volume),
-            c.QuoteVolume is { } quote ? Text(quote) : "",
-            c.TradeCount?.ToString(CultureInfo.InvariantCulture) ?? "",
+            CandleRows.Csv(b.Candle),
             Number(b.LogReturn),
             Number(b.CumReturn),
             Number(b.RollingVolatility),
@@ -80,43 +73,15 @@ internal static class BarsExportCommand
             b.ExpectedCandles.ToString(CultureInfo.InvariantCulture));
     }
 
-    private static string Jsonl(StoredBar stored)
+    private static string Jsonl(StoredBar stored) => CandleRows.Json(stored.Bar.Candle, json =>
     {
-        var (b, c) = (stored.Bar, stored.Bar.Candle);
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("open_time", TimeRange.Format(c.OpenTimeMs));
-            json.WriteString("open", Text(c.Open));
-            json.WriteString("high", Text(c.High));
-            json.WriteString("low", Text(c.Low));
-            json.WriteString("close", Text(c.Close));
-            json.WriteString("volume", Text(c.Volume));
-            WriteOrNull(json, "quote_volume", c.QuoteVolume is { } quote ? Text(quote) : null);
-            WriteOrNull(json, "trades", c.TradeCount);
-            WriteOrNull(json, "log_return", b.LogReturn);
-            WriteOrNull(json, "cum_return", b.CumReturn);
-            WriteOrNull(json, "roll_vol", b.RollingVolatility);
-            json.WriteNumber("source_candles", b.SourceCandles);
-            json.WriteNumber("expected_candles", b.ExpectedCandles);
-            json.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static void WriteOrNull(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is null)
-        {
-            json.WriteNull(name);
-        }
-        else
-        {
-            json.WriteString(name, value);
-        }
-    }
+        var b = stored.Bar;
+        WriteOrNull(json, "log_return", b.LogReturn);
+        WriteOrNull(json, "cum_return", b.CumReturn);
+        WriteOrNull(json, "roll_vol", b.RollingVolatility);
+        json.WriteNumber("source_candles", b.SourceCandles);
+        json.WriteNumber("expected_candles", b.ExpectedCandles);
+    });
 
     private static void WriteOrNull(Utf8JsonWriter json, string name, double? value)
     {
@@ -129,20 +94,6 @@ internal static class BarsExportCommand
             json.WriteNull(name);
         }
     }
-
-    private static void WriteOrNull(Utf8JsonWriter json, string name, long? value)
-    {
-        if (value is { } v)
-        {
-            json.WriteNumber(name, v);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
-    }
-
-    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 }

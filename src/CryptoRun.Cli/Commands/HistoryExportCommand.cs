@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using CryptoRun.Domain;
 using CryptoRun.Storage;
 
@@ -15,7 +13,7 @@ namespace CryptoRun.Cli.Commands;
 internal static class HistoryExportCommand
 {
     /// <summary>The CSV header.</summary>
-    internal const string CsvHeader = "open_time,open,high,low,close,volume,quote_volume,trades,provider,fetched_at,status";
+    internal const string CsvHeader = CandleRows.CsvHeader + ",provider,fetched_at,status";
 
     internal static Command Create(CliEnvironment environment)
     {
@@ -76,63 +74,14 @@ internal static class HistoryExportCommand
     }
 
     private static string Csv(StoredCandle row)
+        => string.Join(',', CandleRows.Csv(row.Candle), Quote(row.Provider), TimeRange.Format(row.FetchedAt.ToUnixTimeMilliseconds()), row.Status.ToText());
+
+    private static string Jsonl(StoredCandle row) => CandleRows.Json(row.Candle, json =>
     {
-        var c = row.Candle;
-        return string.Join(',',
-            TimeRange.Format(c.OpenTimeMs),
-            Text(c.Open),
-            Text(c.High),
-            Text(c.Low),
-            Text(c.Close),
-            Text(c.Volume),
-            c.QuoteVolume is { } quote ? Text(quote) : "",
-            c.TradeCount?.ToString(CultureInfo.InvariantCulture) ?? "",
-            Quote(row.Provider),
-            TimeRange.Format(row.FetchedAt.ToUnixTimeMilliseconds()),
-            row.Status.ToText());
-    }
-
-    private static string Jsonl(StoredCandle row)
-    {
-        var c = row.Candle;
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("open_time", TimeRange.Format(c.OpenTimeMs));
-            json.WriteString("open", Text(c.Open));
-            json.WriteString("high", Text(c.High));
-            json.WriteString("low", Text(c.Low));
-            json.WriteString("close", Text(c.Close));
-            json.WriteString("volume", Text(c.Volume));
-            if (c.QuoteVolume is { } quote)
-            {
-                json.WriteString("quote_volume", Text(quote));
-            }
-            else
-            {
-                json.WriteNull("quote_volume");
-            }
-
-            if (c.TradeCount is { } trades)
-            {
-                json.WriteNumber("trades", trades);
-            }
-            else
-            {
-                json.WriteNull("trades");
-            }
-
-            json.WriteString("provider", row.Provider);
-            json.WriteString("fetched_at", TimeRange.Format(row.FetchedAt.ToUnixTimeMilliseconds()));
-            json.WriteString("status", row.Status.ToText());
-            json.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+        json.WriteString("provider", row.Provider);
+        json.WriteString("fetched_at", TimeRange.Format(row.FetchedAt.ToUnixTimeMilliseconds()));
+        json.WriteString("status", row.Status.ToText());
+    });
 
     private static string Quote(string text) => text.Contains(',', StringComparison.Ordinal) || text.Contains('"', StringComparison.Ordinal)
         ? $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\""

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
+using CryptoRun.Domain;
 
 namespace CryptoRun.Venues.Common;
 
@@ -58,8 +59,8 @@ internal static class JsonRead
         if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number && !reader.HasValueSequence && !reader.ValueIsEscaped)
         {
             var span = reader.ValueSpan;
-            // The default ('G') format also takes exponent forms such as 1e-5, which JSON numbers may use.
-            if (Utf8Parser.TryParse(span, out decimal value, out var consumed) && consumed == span.Length)
+            // Plain venue decimals take the fast path; exponent forms such as 1e-5 (JSON numbers may use them) fall back to Utf8Parser.
+            if (DecimalText.TryParse(span, out var value))
             {
                 return value;
             }

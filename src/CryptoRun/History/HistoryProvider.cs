@@ -93,7 +93,11 @@ public sealed record HistoryResult(
     IReadOnlyList<ProvenanceSummary> Provenance,
     PhaseDurations Phases,
     bool IsPartial,
-    Task Background);
+    Task Background)
+{
+    /// <summary>True when the answer came from the provider's cache source (a complete range read before), not the store.</summary>
+    public bool FromCache { get; init; }
+}
 
 /// <summary>
 /// Seed 004's seamless history provider over one store: answers <c>fetch(series, [from, to), strategy)</c>
@@ -113,12 +117,16 @@ public sealed class HistoryProvider
     private static readonly Histogram<double> BackfillDuration = Meter.CreateHistogram<double>("cryptorun.history.backfill.duration", "s", "Duration of each backfill");
     private static readonly Histogram<double> PhaseDuration = Meter.CreateHistogram<double>("cryptorun.history.phase.duration", "s", "SLA phase durations, tagged by phase");
     private static readonly Histogram<double> CoverageRatio = Meter.CreateHistogram<double>("cryptorun.history.coverage.ratio", description: "Coverage ratio of each answered range");
+    private static readonly Counter<long> CacheReads = Meter.CreateCounter<long>("cryptorun.history.cache.reads", description: "Fetches answered from the cache source (tag hit=true) or not");
 
     /// <summary>How long a backfill lease lasts unless renewed (renewed at a third of it while the backfill runs).</summary>
     public static readonly TimeSpan LeaseTimeToLive = TimeSpan.FromMinutes(1);
 
     /// <summary>How often a worker waiting for another's lease looks again.</summary>
     public static readonly TimeSpan LeasePoll = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long the cache source keeps a complete range (in case another process re-imports it): 5 minutes.</summary>
+    public static readonly TimeSpan CacheTimeToLive = TimeSpan.FromMinutes(5);
 
     private readonly ICandleStore _store;
     private readonly Func<string, IKlineProvider> _venues;
@@ -127,6 +135,8 @@ public sealed class HistoryProvider
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private readonly Dictionary<SeriesKey, Task> _flights = [];
     private readonly Lock _flightLock = new();
+    private readonly CandleCache? _cache;
+    private readonly int _cacheCapacity = DefaultCacheCapacity;
 
     /// <summary>Creates the provider.</summary>
     /// <param name="store">The candle store.</param>
@@ -139,6 +149,26 @@ public sealed class HistoryProvider
         _venues = venues;
         _time = time;
         _leases = leases ?? store as IBackfillLeases;
+        _cache = new CandleCache(DefaultCacheCapacity, CacheTimeToLive, time);
+    }
+
+    /// <summary>The cache source's default size: 250,000 candles (about 60 MB).</summary>
+    public const int DefaultCacheCapacity = 250_000;
+
+    /// <summary>
+    /// Candles the cache source keeps (seed 004): complete ranges read from the store, answered again from memory.
+    /// 0 turns it off. Default <see cref="DefaultCacheCapacity"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative.</exception>
+    public int CacheCapacity
+    {
+        get => _cacheCapacity;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _cacheCapacity = value;
+            _cache = value == 0 ? null : new CandleCache(value, CacheTimeToLive, _time);
+        }
     }
 
     /// <summary>Page-sized windows a backfill fetches at once (see <see cref="CandleBackfill.Concurrency"/>); 1 by default.</summary>
@@ -174,6 +204,19 @@ public sealed class HistoryProvider
         var ranPhase = false;
         var background = Task.CompletedTask;
 
+        if (_cache is { } cache && cache.TryGet(key, aligned, out var cached, out var cachedCoverage))
+        {
+            var took = _time.GetElapsedTime(started);
+            CheckBudget("storage", sla.Storage, took, strategy);
+            CacheReads.Add(1, new KeyValuePair<string, object?>("hit", true));
+            Record(took, TimeSpan.Zero, TimeSpan.Zero, took, cachedCoverage.Ratio);
+            return new HistoryResult(key, strategy, cached, cachedCoverage, Staleness(key, cached), Summarize(cached), new PhaseDurations(took, TimeSpan.Zero, TimeSpan.Zero, took), false, Task.CompletedTask)
+            {
+                FromCache = true,
+            };
+        }
+
+        CacheReads.Add(1, new KeyValuePair<string, object?>("hit", false));
         var (coverage, storageTime) = await Timed(() => SeriesCoverage.ReadAsync(_store, key, aligned, cancellationToken)).ConfigureAwait(false);
         CheckBudget("storage", sla.Storage, storageTime, strategy);
 
@@ -207,6 +250,7 @@ public sealed class HistoryProvider
         var readStarted = _time.GetTimestamp();
         if (ranPhase)
         {
+            _cache?.Invalidate(key);
             coverage = await SeriesCoverage.ReadAsync(_store, key, aligned, cancellationToken).ConfigureAwait(false);
         }
 
@@ -217,6 +261,7 @@ public sealed class HistoryProvider
         }
 
         storageTime += _time.GetElapsedTime(readStarted);
+        _cache?.Add(coverage, candles);
         if (strategy == HistoryStrategy.PartialFill && partial)
         {
             background = BackfillAsync(key, Closed(key, aligned), null, progress, CancellationToken.None);
@@ -230,7 +275,7 @@ public sealed class HistoryProvider
             strategy,
             candles,
             coverage,
-            candles.Count == 0 ? null : _time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(candles[^1].Candle.OpenTimeMs + key.Timeframe.Milliseconds),
+            Staleness(key, candles),
             Summarize(candles),
             new PhaseDurations(storageTime, backfillTime, liveTime, total),
             partial || coverage.NotFetched.Count > 0,
@@ -473,7 +518,11 @@ public sealed class HistoryProvider
         return (value, _time.GetElapsedTime(started));
     }
 
-    private static List<ProvenanceSummary> Summarize(List<StoredCandle> candles)
+    /// <summary>Now minus the close time of the newest candle; null when there is none.</summary>
+    private TimeSpan? Staleness(SeriesKey key, IReadOnlyList<StoredCandle> candles)
+        => candles.Count == 0 ? null : _time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(candles[^1].Candle.OpenTimeMs + key.Timeframe.Milliseconds);
+
+    private static List<ProvenanceSummary> Summarize(IReadOnlyList<StoredCandle> candles)
         => candles
             .GroupBy(c => c.Provider, StringComparer.Ordinal)
             .Select(g => new ProvenanceSummary(g.Key, g.Count(), g.Min(c => c.FetchedAt), g.Max(c => c.FetchedAt), g.Count(c => c.Status != FetchStatus.Ok)))

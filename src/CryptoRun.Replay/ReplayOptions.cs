@@ -72,7 +72,8 @@ public sealed class ReplayOptions
 
     /// <summary>
     /// The recorded-data folder whose <c>ws-captures/v1</c> supplies market metadata, REST book snapshots
-    /// and recorded trades; null to use <see cref="RecordedData.Root"/> when it exists.
+    /// and recorded trades, and whose <c>ws-captures/v1</c> and <c>ws-captures/v2</c> supply the
+    /// WebSocket streams; null to use <see cref="RecordedData.Root"/> when it exists.
     /// </summary>
     /// <value>Default null.</value>
     public string? DataRoot { get; init; }
@@ -93,6 +94,23 @@ public sealed class ReplayOptions
     /// <summary>Fault rules applied before rate limits and venue handlers (<c>--faults PATH</c>, read with <see cref="ReplayFaults.Load"/>); null for none.</summary>
     /// <value>Default null.</value>
     public ReplayFaults? Faults { get; init; }
+
+    /// <summary>
+    /// The default pace of the WebSocket streams (<c>ws://127.0.0.1:PORT/ws/{stream}</c>): each recorded
+    /// gap between two received frames is divided by it, so 1 is the recorded pace, 10 ten times
+    /// faster, and 0 sends every frame without a delay. Delays run on <see cref="TimeProvider"/>.
+    /// A connection overrides it with <c>?speed=X</c>.
+    /// </summary>
+    /// <value>Default 1. Must be finite and at least 0; <see cref="ReplayServer.StartAsync"/> throws <see cref="ArgumentException"/> otherwise.</value>
+    public double WebSocketSpeed { get; init; } = 1;
+
+    /// <summary>
+    /// Whether a WebSocket stream starts again from its first frame after its last (the recordings
+    /// open with subscription acks and book snapshots, so each cycle is a consistent new session)
+    /// instead of closing with NormalClosure. A connection overrides it with <c>?loop=true|false</c>.
+    /// </summary>
+    /// <value>Default false.</value>
+    public bool WebSocketLoop { get; init; }
 
     /// <summary>A file to write one JSON line per request to (created or truncated at start-up); null for none. Entries are kept in <see cref="ReplayServer.Requests"/> either way.</summary>
     /// <value>Default null.</value>

@@ -10,13 +10,18 @@ namespace CryptoRun.Replay;
 /// it: at once for a timeout or reset fault) and kept in <see cref="ReplayServer.Requests"/>.
 /// </summary>
 /// <param name="Time">Arrival time on the replay clock (UTC); JSON <c>time</c>, ISO-8601 with milliseconds and <c>Z</c>.</param>
-/// <param name="Venue">The venue whose API the path is under (<c>binance</c>, <c>binance-usdm</c>, <c>kraken</c>, <c>coinbase</c>, <c>okx</c>), or null for a path under none; JSON <c>venue</c>.</param>
+/// <param name="Venue">
+/// The venue whose API the path is under (<c>binance</c>, <c>binance-usdm</c>, <c>kraken</c>, <c>coinbase</c>, <c>okx</c>),
+/// for a WebSocket connection (<c>/ws/{stream}</c>) the stream name (<c>kraken</c>, <c>bybit</c>, <c>coinbase-advanced</c>, ...),
+/// or null for a path under none; JSON <c>venue</c>.
+/// </param>
 /// <param name="Method">The HTTP method; JSON <c>method</c>.</param>
 /// <param name="Path">The path, without the query; JSON <c>path</c>.</param>
 /// <param name="Query">The query string without the leading <c>?</c>, empty when none; JSON <c>query</c>.</param>
 /// <param name="Status">
-/// The HTTP status answered, including refusals (429, 418; Kraken's rate-limit refusal is 200) and
-/// fault statuses; 0 when no answer was sent (timeout, reset, or the client gave up first); JSON <c>status</c>.
+/// The HTTP status answered, including refusals (429, 418; Kraken's rate-limit refusal is 200),
+/// fault statuses and 101 for an accepted WebSocket connection (logged when it is accepted); 0 when
+/// no answer was sent (timeout, reset, or the client gave up first); JSON <c>status</c>.
 /// </param>
 /// <param name="Weight">The request's Binance weight (computed from the endpoint and its <c>limit</c>, whether or not it was served), 1 for every other request; JSON <c>weight</c>.</param>
 /// <param name="Fault">The name of the fault rule applied, or null; JSON <c>fault</c>.</param>

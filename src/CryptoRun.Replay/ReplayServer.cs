@@ -3,6 +3,7 @@ using CryptoRun.CandleFiles;
 using CryptoRun.Domain;
 using CryptoRun.Replay.Recordings;
 using CryptoRun.Replay.Venues;
+using CryptoRun.Replay.WebSockets;
 using CryptoRun.Venues.Binance;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -31,11 +32,19 @@ public sealed record ReplaySeriesInfo(
     int Count,
     TimeRange Span);
 
+/// <summary>A WebSocket stream the replay venue serves.</summary>
+/// <param name="Name">The stream name (<c>binance</c>, <c>kraken</c>, <c>coinbase-advanced</c>, ...).</param>
+/// <param name="Address">Its URL, <c>ws://127.0.0.1:PORT/ws/{Name}</c>; query parameters <c>speed</c>, <c>loop</c> and the faults are added to it.</param>
+/// <param name="Feed">What the recording is: the venue's feed, its channels and the recording date.</param>
+/// <param name="Files">The capture files it is read from.</param>
+public sealed record ReplayStreamInfo(string Name, Uri Address, string Feed, IReadOnlyList<string> Files);
+
 /// <summary>
 /// The replay venue: an HTTP server on 127.0.0.1 that serves recorded real data through the REST
 /// endpoints of Binance spot (<c>/api/v3</c>), Binance USD-M (<c>/fapi/v1</c>), Kraken
 /// (<c>/0/public</c>), Coinbase Exchange (<c>/products</c>) and OKX (<c>/api/v5</c>), all on one
-/// port, in each venue's own formats, page limits, ordering and error bodies.
+/// port, in each venue's own formats, page limits, ordering and error bodies; and WebSocket streams
+/// of recorded frames at <c>ws://127.0.0.1:PORT/ws/{stream}</c> on the same port (<see cref="Streams"/>).
 /// </summary>
 /// <remarks>
 /// Market metadata, REST book snapshots, trades and tickers come from <c>ws-captures/v1</c> in the
@@ -44,6 +53,15 @@ public sealed record ReplaySeriesInfo(
 /// goes through the fault rules (<see cref="ReplayOptions.Faults"/>), then the venue's rate limits
 /// (<see cref="ReplayOptions.EnforceLimits"/>), then the venue, and is logged in
 /// <see cref="Requests"/> (and <see cref="ReplayOptions.RequestLogPath"/>).
+/// <para>
+/// A WebSocket stream sends its recorded frames (<c>ws-captures/v1</c> text captures or
+/// <c>ws-captures/v2</c> zstd JSON lines) byte-exact and in order, paced by the recorded gaps over
+/// <see cref="ReplayOptions.WebSocketSpeed"/>, looping when <see cref="ReplayOptions.WebSocketLoop"/>;
+/// a connection sets its own pace, looping and deterministic faults in its query (<c>speed</c>,
+/// <c>loop</c>, <c>drop_after</c>, <c>silent_after</c>, <c>duplicate_every</c>, <c>reorder_every</c>,
+/// <c>corrupt_every</c>). Each connection is logged with status 101; the fault rules and rate
+/// limits apply to REST only.
+/// </para>
 /// </remarks>
 public sealed class ReplayServer : IAsyncDisposable
 {
@@ -63,12 +81,15 @@ public sealed class ReplayServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ReplayRequestLog _log;
 
-    private ReplayServer(WebApplication app, ReplayRequestLog log, Uri baseAddress, IReadOnlyList<IReplayVenue> venues, IReadOnlyList<ReplaySeriesInfo> series)
+    private ReplayServer(WebApplication app, ReplayRequestLog log, Uri baseAddress, IReadOnlyList<IReplayVenue> venues, IReadOnlyList<ReplaySeriesInfo> series, ReplayStreams streams)
     {
         _app = app;
         _log = log;
         BaseAddress = baseAddress;
         Series = series;
+        Streams = streams.Available
+            .Select(s => new ReplayStreamInfo(s.Name, new Uri($"ws://{baseAddress.Authority}{ReplayWebSocketEndpoint.PathPrefix}{s.Name}"), s.Feed, streams.Files(s)))
+            .ToList();
         Notices = venues.SelectMany(v => v.Notices).ToList();
         Instruments = venues.ToDictionary(v => v.Name, v => v.Instruments, StringComparer.Ordinal);
     }
@@ -76,8 +97,14 @@ public sealed class ReplayServer : IAsyncDisposable
     /// <summary>The venue names the replay serves.</summary>
     public static IReadOnlyCollection<string> Venues => CapturePrefixes.Keys;
 
+    /// <summary>The WebSocket stream names the replay serves when their recordings are present (<see cref="Streams"/> lists those that are).</summary>
+    public static IReadOnlyCollection<string> StreamNames { get; } = ReplayStreams.Sources.Select(s => s.Name).ToList();
+
     /// <summary>The server's address, <c>http://127.0.0.1:PORT/</c>: every venue's base URL.</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>The WebSocket streams served (those whose recordings are in the data folder), in <see cref="StreamNames"/> order.</summary>
+    public IReadOnlyList<ReplayStreamInfo> Streams { get; }
 
     /// <summary>The candle series served.</summary>
     public IReadOnlyList<ReplaySeriesInfo> Series { get; }
@@ -105,10 +132,16 @@ public sealed class ReplayServer : IAsyncDisposable
     /// <exception cref="ArgumentException">A candle source names a venue the replay does not serve, or a timeframe the venue has no interval for.</exception>
     /// <exception cref="CandleFileException">A candle file is unreadable or not aligned to its timeframe.</exception>
     /// <exception cref="ArgumentException">A fault rule built in code is inconsistent (a rule read by <see cref="ReplayFaults.Load"/> has been checked already), or the request log cannot be created.</exception>
+    /// <exception cref="ArgumentException"><see cref="ReplayOptions.WebSocketSpeed"/> is negative or not finite.</exception>
     /// <exception cref="IOException">The port is taken.</exception>
     public static async Task<ReplayServer> StartAsync(ReplayOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (!ReplayStreamSettings.ValidSpeed(options.WebSocketSpeed))
+        {
+            throw new ArgumentException($"the WebSocket speed must be a number >= 0 (1 = recorded pace, 0 = no delays); not {options.WebSocketSpeed}");
+        }
+
         var faults = options.Faults is { Rules.Count: > 0 } rules ? new FaultInjector(rules) : null;
         var loaded = new List<ReplaySeries>();
         foreach (var source in options.Candles)
@@ -184,6 +217,18 @@ public sealed class ReplayServer : IAsyncDisposable
             options.TimeProvider,
             app.Lifetime.ApplicationStopping);
 
+        // WebSocket streams first: they are not REST endpoints, so routing, fault rules and rate
+        // limits never see them. No server pings: the streams carry exactly the recorded frames.
+        var streams = new ReplayStreams(CapturesRoot(options.DataRoot));
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+        app.Use(new ReplayWebSocketEndpoint(
+            streams,
+            log,
+            options.TimeProvider,
+            options.WebSocketSpeed,
+            options.WebSocketLoop,
+            app.Lifetime.ApplicationStopping).InvokeAsync);
+
         // After routing has matched (so the pipeline knows a venue's own endpoint from the 404
         // fallback) and before any endpoint runs.
         app.UseRouting();
@@ -221,7 +266,7 @@ public sealed class ReplayServer : IAsyncDisposable
             s.File.Format,
             s.Rows.Count,
             s.File.Span(s.Timeframe))).ToList();
-        return new ReplayServer(app, log, new Uri($"http://127.0.0.1:{port}/"), venues, series);
+        return new ReplayServer(app, log, new Uri($"http://127.0.0.1:{port}/"), venues, series, streams);
     }
 
     /// <summary>Waits until the server stops (Ctrl-C in <c>replay serve</c>) or <paramref name="cancellationToken"/> fires.</summary>
@@ -239,6 +284,10 @@ public sealed class ReplayServer : IAsyncDisposable
     }
 
     private static string? CaptureFolder(string? dataRoot)
+        => CapturesRoot(dataRoot) is { } root && Path.Combine(root, "v1") is var folder && Directory.Exists(folder) ? folder : null;
+
+    /// <summary>The <c>ws-captures</c> folder of the data root, or null when there is none.</summary>
+    private static string? CapturesRoot(string? dataRoot)
     {
         string root;
         if (dataRoot is not null)
@@ -257,7 +306,7 @@ public sealed class ReplayServer : IAsyncDisposable
             }
         }
 
-        var folder = Path.Combine(root, "ws-captures", "v1");
+        var folder = Path.Combine(root, "ws-captures");
         return Directory.Exists(folder) ? folder : null;
     }
 }

@@ -5,10 +5,11 @@ namespace CryptoRun.Cli.Commands;
 
 /// <summary>
 /// <c>cryptorun replay serve [--candles VENUE:BASE/QUOTE:TF=PATH ...] [--port N] [--data DIR]
-/// [--faults PATH] [--request-log PATH] [--no-limits]</c>: serves recorded real data through the
-/// venues' REST APIs on 127.0.0.1 until Ctrl-C, with each venue's rate limits, optional injected
-/// faults and an optional JSON-lines request log. The first line of standard output is
-/// <c>listening on http://127.0.0.1:PORT</c>.
+/// [--faults PATH] [--request-log PATH] [--no-limits] [--ws-speed X] [--ws-loop]</c>: serves recorded
+/// real data through the venues' REST APIs on 127.0.0.1 until Ctrl-C, with each venue's rate limits,
+/// optional injected faults and an optional JSON-lines request log, and recorded WebSocket traffic
+/// at <c>ws://127.0.0.1:PORT/ws/{stream}</c> on the same port. The first line of standard output is
+/// <c>listening on http://127.0.0.1:PORT</c>; the stream URLs follow among the start-up lines.
 /// </summary>
 internal static class ReplayServeCommand
 {
@@ -33,9 +34,18 @@ internal static class ReplayServeCommand
         {
             Description = "Serve every request: do not enforce the venues' rate limits (Binance weight/min with 429 and 418 bans, Coinbase 10/s burst 15, Kraken call counter, OKX per endpoint per 2 s)",
         };
-        var command = new Command("serve", "Serve recorded real data through the venues' REST APIs on 127.0.0.1, with their rate limits, optional faults and a request log")
+        var wsSpeed = new Option<double>("--ws-speed")
         {
-            candles, port, data, faults, requestLog, noLimits,
+            Description = "Pace of the WebSocket streams (ws://127.0.0.1:PORT/ws/STREAM): recorded gaps are divided by it; 1 = recorded pace, 0 = no delays. A connection overrides it with ?speed=X",
+            DefaultValueFactory = _ => 1,
+        };
+        var wsLoop = new Option<bool>("--ws-loop")
+        {
+            Description = "Start each WebSocket stream again from its first frame after its last, instead of closing (a connection overrides it with ?loop=true|false)",
+        };
+        var command = new Command("serve", "Serve recorded real data through the venues' REST APIs and recorded WebSocket streams on 127.0.0.1, with their rate limits, optional faults and a request log")
+        {
+            candles, port, data, faults, requestLog, noLimits, wsSpeed, wsLoop,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -61,6 +71,8 @@ internal static class ReplayServeCommand
                 EnforceLimits = !parse.GetValue(noLimits),
                 Faults = rules,
                 RequestLogPath = parse.GetValue(requestLog) is { } log ? environment.FullPath(log) : null,
+                WebSocketSpeed = parse.GetValue(wsSpeed),
+                WebSocketLoop = parse.GetValue(wsLoop),
             };
             foreach (var spec in parse.GetValue(candles) ?? [])
             {
@@ -73,6 +85,11 @@ internal static class ReplayServeCommand
             if (options.Port is < 0 or > 65535)
             {
                 throw new UsageException($"--port {options.Port}: use 0..65535");
+            }
+
+            if (!double.IsFinite(options.WebSocketSpeed) || options.WebSocketSpeed < 0)
+            {
+                throw new UsageException($"--ws-speed {options.WebSocketSpeed.ToString(System.Globalization.CultureInfo.InvariantCulture)}: use a number >= 0 (1 = recorded pace, 0 = no delays)");
             }
 
             await using var server = await StartAsync(options, cancellationToken);
@@ -90,6 +107,16 @@ internal static class ReplayServeCommand
             foreach (var notice in server.Notices)
             {
                 environment.Out.WriteLine($"notice: {notice}");
+            }
+
+            if (server.Streams.Count > 0)
+            {
+                var pace = options.WebSocketSpeed == 0 ? "no delays" : $"speed {options.WebSocketSpeed.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+                environment.Out.WriteLine($"websocket streams ({pace}, {(options.WebSocketLoop ? "looping" : "closing at the end")}; per connection ?speed=X&loop=true|false&drop_after=N&silent_after=N&duplicate_every=K&reorder_every=K&corrupt_every=K):");
+                foreach (var stream in server.Streams)
+                {
+                    environment.Out.WriteLine($"  {stream.Address}  {stream.Feed}");
+                }
             }
 
             environment.Out.WriteLine(options.EnforceLimits ? "rate limits: enforced (--no-limits to serve everything)" : "rate limits: off");

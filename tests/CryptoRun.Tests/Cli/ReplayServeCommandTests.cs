@@ -19,6 +19,30 @@ public sealed class ReplayServeCommandTests
     }
 
     [Fact]
+    public async Task ReplayServe_Help_DocumentsWsSpeedAndWsLoop()
+    {
+        using var dir = new TempDir();
+
+        var help = await new CliRun(dir.Path).RunAsync("replay", "serve", "--help");
+
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--ws-speed", help.Out, StringComparison.Ordinal);
+        Assert.Contains("--ws-loop", help.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReplayServe_NegativeWsSpeed_Exits2BeforeListening()
+    {
+        using var dir = new TempDir();
+
+        var result = await new CliRun(dir.Path).RunAsync("replay", "serve", "--ws-speed", "-1", "--data", TestData.Root);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--ws-speed -1: use a number >= 0", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening on", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReplayServe_BadFaultsFile_Exits2NamingFileLineAndProblem()
     {
         using var dir = new TempDir();

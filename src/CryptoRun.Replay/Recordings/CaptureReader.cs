@@ -140,7 +140,7 @@ internal static class CaptureReader
             : fileName;
     }
 
-    internal static double Time(string path, int number, string text)
+    private static double Time(string path, int number, string text)
         => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
             ? value
             : throw new FormatException($"{path}:{number}: '{text}' is not a capture time");

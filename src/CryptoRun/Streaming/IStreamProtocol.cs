@@ -72,6 +72,20 @@ public interface IStreamProtocol
     /// <summary>True when the book's snapshot comes from REST and the stream sends only deltas (Binance's diff depth, Bitstamp's diff order book).</summary>
     bool BookSnapshotFromRest { get; }
 
+    /// <summary>
+    /// Fetches a book's REST snapshot into <paramref name="into"/> (only when <see cref="BookSnapshotFromRest"/>;
+    /// others throw <see cref="NotSupportedException"/>). The stream client buffers the book's deltas meanwhile and
+    /// applies the snapshot with them by the venue's documented procedure.
+    /// </summary>
+    /// <param name="http">A client whose base address is the venue's REST base (the real one or a replay venue's).</param>
+    /// <param name="book">The book subscription.</param>
+    /// <param name="into">A cleared message to fill: <see cref="BookMessage.IsSnapshot"/> set, levels, and the snapshot's sequence (Binance <c>lastUpdateId</c>, Bitstamp <c>microtimestamp</c>).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when <paramref name="into"/> is filled.</returns>
+    /// <exception cref="VenueException">The venue refused or answered with an error.</exception>
+    /// <remarks>Source: Binance <c>GET /api/v3/depth</c> (USD-M <c>/fapi/v1/depth</c>), Bitstamp <c>GET /api/v2/order_book/{pair}</c>.</remarks>
+    Task FetchBookSnapshotAsync(HttpClient http, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default);
+
     /// <summary>The venue's rules for keeping a book in sync (sequence, checksum).</summary>
     /// <returns>A new sync for one book.</returns>
     IBookSync CreateBookSync();

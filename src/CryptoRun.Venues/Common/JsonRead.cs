@@ -46,6 +46,13 @@ internal static class JsonRead
         }
     }
 
+    /// <summary>Advances to the next token and expects it to be <paramref name="type"/>.</summary>
+    internal static void NextIs(ref Utf8JsonReader reader, JsonTokenType type, Field what)
+    {
+        Next(ref reader);
+        Expect(ref reader, type, what);
+    }
+
     /// <summary>Reads the next token as a decimal, from a JSON string or number, keeping the venue's scale.</summary>
     internal static decimal NextDecimal(ref Utf8JsonReader reader, Field what)
     {

@@ -1,0 +1,36 @@
+namespace CryptoRun.Streaming;
+
+/// <summary>A venue stream client's health and counters at one moment (for <c>probe data</c>, the facade's venue health and the dashboard).</summary>
+/// <param name="Venue">The venue.</param>
+/// <param name="Connections">Connections the client runs (open or reconnecting).</param>
+/// <param name="Open">Connections open now, receiving.</param>
+/// <param name="ConnectAttempts">Connection attempts in all (first connects and reconnects, failed ones included).</param>
+/// <param name="Reconnects">Connections re-established after a loss.</param>
+/// <param name="Frames">Frames received in all.</param>
+/// <param name="ParseErrors">Frames that were not the venue's shape (counted and skipped).</param>
+/// <param name="LastError">The last connection or parse error, in words; null when none.</param>
+/// <param name="Gaps">Gap events published (disconnects, stale streams, sequence gaps, checksum failures; slow consumers are counted in <paramref name="DroppedForSlowConsumers"/>).</param>
+/// <param name="LastFrameAt">When the last frame arrived; null before the first.</param>
+/// <param name="ChecksumPasses">Book updates whose venue checksum matched (Kraken, OKX).</param>
+/// <param name="ChecksumFailures">Book updates whose venue checksum did not match.</param>
+/// <param name="Resyncs">Books brought back in sync by a fresh snapshot after a gap or checksum failure.</param>
+/// <param name="DroppedForSlowConsumers">Events dropped because a consumer's buffer was full, over all consumers.</param>
+public sealed record StreamHealth(
+    string Venue,
+    int Connections,
+    int Open,
+    long ConnectAttempts,
+    long Reconnects,
+    long Frames,
+    long ParseErrors,
+    string? LastError,
+    long Gaps,
+    DateTimeOffset? LastFrameAt,
+    long ChecksumPasses,
+    long ChecksumFailures,
+    long Resyncs,
+    long DroppedForSlowConsumers)
+{
+    /// <summary>True when at least one connection is open and none is reconnecting.</summary>
+    public bool IsConnected => Open > 0 && Open == Connections;
+}

@@ -89,19 +89,22 @@ public sealed class StreamClient : IAsyncDisposable
     /// </summary>
     /// <param name="channel">The channel.</param>
     /// <param name="instrument">The instrument (unified symbol).</param>
+    /// <param name="bufferSize">This consumer's buffer, in events; null for <see cref="StreamClientOptions.ConsumerBufferSize"/>.</param>
     /// <returns>The consumer; enumerate it to read, dispose it to leave.</returns>
     /// <exception cref="NotSupportedException">The venue does not stream <paramref name="channel"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is below 1.</exception>
     /// <exception cref="InvalidOperationException">The client has stopped, or a new connection would exceed the venue's connection limit.</exception>
-    public StreamSubscriber Subscribe(StreamChannel channel, Instrument instrument)
+    public StreamSubscriber Subscribe(StreamChannel channel, Instrument instrument, int? bufferSize = null)
     {
         ArgumentNullException.ThrowIfNull(instrument);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize ?? 1, 1, nameof(bufferSize));
         if (!Protocol.Supports(channel))
         {
             throw new NotSupportedException($"{Venue} does not stream {channel}");
         }
 
         var subscription = new StreamSubscription(channel, instrument);
-        var subscriber = new StreamSubscriber(subscription, Options.ConsumerBufferSize, Unsubscribe);
+        var subscriber = new StreamSubscriber(subscription, bufferSize ?? Options.ConsumerBufferSize, Unsubscribe);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);

@@ -68,6 +68,7 @@ public static class CliApp
             history,
             bars,
             ProvidersProbeCommand.Create(environment),
+            ProbeDataCommand.Create(environment),
             IngestCommand.Create(environment),
             replay,
         };

@@ -130,6 +130,11 @@ internal sealed class ProviderHost : IDisposable
             ? registered.Provider
             : throw new UsageException($"--venue '{name}' is not a venue CryptoRun knows: use one of {string.Join(", ", Registry.Names)}");
 
+    /// <summary>An HTTP client with the provider's base address (the configured one or the <c>--endpoint</c> override), from the host's <c>IHttpClientFactory</c>.</summary>
+    /// <param name="name">The provider name.</param>
+    /// <returns>The client.</returns>
+    internal HttpClient HttpClient(string name) => _services.GetRequiredService<IHttpClientFactory>().CreateClient(name);
+
     public void Dispose()
     {
         Router.Dispose();

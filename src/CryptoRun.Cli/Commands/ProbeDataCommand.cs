@@ -1,0 +1,478 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using CryptoRun.Domain;
+using CryptoRun.Facade;
+using CryptoRun.Providers;
+using CryptoRun.Streaming;
+using CryptoRun.Venues;
+using Spectre.Console;
+
+namespace CryptoRun.Cli.Commands;
+
+/// <summary>
+/// <c>cryptorun probe data --venue V --pair P [--mins N] [--stream] [--format table|jsonl] [--max-events N] [--ws URL] [--endpoint V=URL]</c>
+/// (seed 001): without <c>--stream</c>, a static snapshot through the warm tier (REST book, spread, the last N minutes of
+/// trades with volume, VWAP, taker buy/sell and the largest trade, freshness); with <c>--stream</c>, the hot tier for N
+/// minutes: trades, top of book, spread, freshness, message rate, reconnects, gaps and checksum status, as a live view
+/// (Spectre.Console Live) on a terminal, a summary table otherwise, or one JSON line per event with <c>--format jsonl</c>.
+/// </summary>
+internal static class ProbeDataCommand
+{
+    internal static Command Create(CliEnvironment environment)
+    {
+        var venue = new Option<string>("--venue") { Description = "The venue (binance, binance-usdm, kraken, okx, coinbase, ...)", Required = true };
+        var pair = new Option<string>("--pair") { Description = "The instrument: unified BTC/USD or the venue's own symbol (BTCUSDT, XBT/USD, BTC-USDT)", Required = true };
+        var mins = new Option<double>("--mins") { Description = "Minutes of trades to analyse (static) or to stream (--stream)", DefaultValueFactory = _ => 5 };
+        var stream = new Option<bool>("--stream") { Description = "Stream live over the venue's WebSocket instead of a REST snapshot" };
+        var format = new Option<string>("--format") { Description = "table or jsonl", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "jsonl");
+        var maxEvents = new Option<int?>("--max-events") { Description = "Stop streaming after this many events (for automation)" };
+        var ws = new Option<string?>("--ws") { Description = "The WebSocket URL (default: the venue's, or ws://HOST:PORT/ws/VENUE when --endpoint points the venue at a replay venue)" };
+        var endpoint = CliOptions.Endpoint();
+        var config = CliOptions.Config();
+        var probe = new Command("data", "Probe one instrument's data: a REST snapshot, or a live WebSocket view (--stream)")
+        {
+            venue, pair, mins, stream, format, maxEvents, ws, endpoint, config,
+        };
+        probe.SetAction((parse, cancellationToken) => RunAsync(
+            environment,
+            new Request(
+                parse.GetRequiredValue(venue),
+                parse.GetRequiredValue(pair),
+                parse.GetValue(mins),
+                parse.GetValue(stream),
+                parse.GetRequiredValue(format),
+                parse.GetValue(maxEvents),
+                parse.GetValue(ws),
+                parse.GetValue(endpoint) ?? [],
+                parse.GetValue(config)),
+            cancellationToken));
+        return new Command("probe", "Probe data: one instrument's snapshot or live stream") { probe };
+    }
+
+    private sealed record Request(string Venue, string Pair, double Minutes, bool Stream, string Format, int? MaxEvents, string? Ws, IReadOnlyList<string> Endpoints, string? Config);
+
+    private static async Task<int> RunAsync(CliEnvironment environment, Request request, CancellationToken cancellationToken)
+    {
+        if (request.Minutes <= 0 || double.IsNaN(request.Minutes))
+        {
+            throw new UsageException($"--mins {request.Minutes.ToString(CultureInfo.InvariantCulture)}: give a positive number of minutes");
+        }
+
+        using var host = ProviderHost.Create(environment, request.Endpoints, request.Config);
+        var streamVenue = request.Stream ? StreamVenue(request.Venue) : null;
+        var restName = streamVenue?.RestVenue ?? request.Venue.ToLowerInvariant();
+        if (host.Connect(restName) is not IExchangeNativeProvider rest)
+        {
+            throw new UsageException($"--venue {request.Venue}: not an exchange (probe data reads books and trades)");
+        }
+
+        var markets = await rest.GetMarketsAsync(cancellationToken);
+        var instrument = ResolvePair(markets, request.Pair);
+        using var restHttp = host.HttpClient(restName);
+        var options = new StreamClientOptions
+        {
+            Endpoint = WebSocketEndpoint(request, host, restName, streamVenue),
+            Time = environment.Time,
+            RestHttp = restHttp,
+            TradeBackfill = rest as ITradeProvider,
+        };
+        await using var facade = new DataFacade([new FacadeVenue(restName, rest, streamVenue?.Create(), options)], environment.Time);
+        return request.Stream
+            ? await StreamAsync(environment, facade, restName, instrument, request, cancellationToken)
+            : await SnapshotAsync(environment, facade, restName, instrument, request, cancellationToken);
+    }
+
+    private static StreamVenueDescriptor StreamVenue(string name)
+    {
+        try
+        {
+            return VenueStreams.Get(name);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException($"--venue {name} --stream: {ex.Message}");
+        }
+    }
+
+    private static Uri? WebSocketEndpoint(Request request, ProviderHost host, string restName, StreamVenueDescriptor? stream)
+    {
+        if (request.Ws is { } given)
+        {
+            return Uri.TryCreate(given, UriKind.Absolute, out var uri) && uri.Scheme is "ws" or "wss"
+                ? uri
+                : throw new UsageException($"--ws '{given}': expected a ws:// or wss:// URL");
+        }
+
+        // A REST endpoint moved by --endpoint is a replay venue (or a proxy of one): its streams are at /ws/NAME.
+        var overridden = request.Endpoints.Any(e => e.StartsWith(restName + "=", StringComparison.OrdinalIgnoreCase) || e.StartsWith(ProviderHost.AllProviders + "=", StringComparison.OrdinalIgnoreCase));
+        if (stream is null || !overridden)
+        {
+            return null;
+        }
+
+        var rest = host.Endpoints[restName];
+        return new Uri($"{(rest.Scheme == "https" ? "wss" : "ws")}://{rest.Authority}/ws/{stream.Name}");
+    }
+
+    private static Instrument ResolvePair(MarketCatalog markets, string pair)
+    {
+        if (Instrument.TryParse(pair, out var unified) && markets.TryGet(unified, out var byUnified))
+        {
+            return byUnified.Instrument;
+        }
+
+        if (markets.TryGetByVenueSymbol(pair, out var byVenue))
+        {
+            return byVenue.Instrument;
+        }
+
+        var close = markets.Markets.Where(m => m.Instrument.Symbol.Replace("/", "", StringComparison.Ordinal).StartsWith(pair.Replace("/", "", StringComparison.Ordinal).ToUpperInvariant(), StringComparison.Ordinal))
+            .Take(5).Select(m => m.Instrument.Symbol).ToList();
+        throw new UsageException($"--pair '{pair}': {markets.Venue} lists no such market{(close.Count > 0 ? $" (did you mean {string.Join(", ", close)}?)" : "")}");
+    }
+
+    private static async Task<int> SnapshotAsync(CliEnvironment environment, DataFacade facade, string venue, Instrument instrument, Request request, CancellationToken cancellationToken)
+    {
+        var now = environment.Time.GetUtcNow();
+        var book = await facade.GetBookL2Async(venue, instrument, 10, cancellationToken);
+        var trades = await facade.GetTradesAsync(venue, instrument, 1000, cancellationToken);
+        var since = now.AddMinutes(-request.Minutes).ToUnixTimeMilliseconds();
+        var window = trades.Value.Where(t => t.TimeMs >= since).ToList();
+        var stats = TradeStats.Of(window);
+        var newest = trades.Value.Count > 0 ? trades.Value.Max(t => t.TimeMs) : (long?)null;
+        var age = newest is { } ms ? now - DateTimeOffset.FromUnixTimeMilliseconds(ms) : (TimeSpan?)null;
+        var spread = Spread(book.Value.BestBid?.Price, book.Value.BestAsk?.Price);
+        if (request.Format == "jsonl")
+        {
+            environment.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["type"] = "snapshot",
+                ["venue"] = venue,
+                ["symbol"] = instrument.Symbol,
+                ["best_bid"] = book.Value.BestBid?.Price,
+                ["best_ask"] = book.Value.BestAsk?.Price,
+                ["spread"] = spread?.Absolute,
+                ["spread_bps"] = spread?.Bps,
+                ["book_source"] = book.Provenance.Endpoint,
+                ["trades"] = window.Count,
+                ["recent_trades_fetched"] = trades.Value.Count,
+                ["volume"] = stats.Volume,
+                ["vwap"] = stats.Vwap,
+                ["taker_buy_volume"] = stats.BuyVolume,
+                ["taker_sell_volume"] = stats.SellVolume,
+                ["largest_trade"] = stats.Largest?.Size,
+                ["newest_trade_age_s"] = age?.TotalSeconds,
+                ["freshness"] = Freshness(age).Name,
+            }));
+            return ExitCodes.Ok;
+        }
+
+        environment.Out.WriteLine($"{venue} {instrument.Symbol}: REST snapshot at {TimeRange.Format(now.ToUnixTimeMilliseconds())}, trades of the last {request.Minutes:0.##} min");
+        var table = new Table().Border(TableBorder.Simple);
+        table.AddColumn("Bid size");
+        table.AddColumn("Bid");
+        table.AddColumn("Ask");
+        table.AddColumn("Ask size");
+        for (var i = 0; i < Math.Max(book.Value.Bids.Count, book.Value.Asks.Count) && i < 10; i++)
+        {
+            table.AddRow(
+                i < book.Value.Bids.Count ? Text(book.Value.Bids[i].Size) : "",
+                i < book.Value.Bids.Count ? Text(book.Value.Bids[i].Price) : "",
+                i < book.Value.Asks.Count ? Text(book.Value.Asks[i].Price) : "",
+                i < book.Value.Asks.Count ? Text(book.Value.Asks[i].Size) : "");
+        }
+
+        environment.Console.Write(table);
+        environment.Out.WriteLine($"spread: {(spread is { } s ? $"{Text(s.Absolute)} ({s.Bps:0.00} bps)" : "-")}; book from {book.Provenance.Endpoint} in {book.Provenance.LatencyMs} ms");
+        environment.Out.WriteLine($"trades: {window.Count} in the window ({trades.Value.Count} recent fetched); volume {Text(stats.Volume)}, VWAP {(stats.Vwap is { } v ? Text(v) : "-")}, taker buy {Text(stats.BuyVolume)} / sell {Text(stats.SellVolume)}, largest {(stats.Largest is { } l ? $"{Text(l.Size)} @ {Text(l.Price)}" : "-")}");
+        var freshness = Freshness(age);
+        environment.Out.WriteLine($"freshness: {freshness.Light} newest trade {(age is { } a ? $"{a.TotalSeconds:0} s old" : "none")} ({freshness.Name})");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> StreamAsync(CliEnvironment environment, DataFacade facade, string venue, Instrument instrument, Request request, CancellationToken cancellationToken)
+    {
+        var stream = facade.Stream(venue);
+        var trades = facade.SubscribeTrades(venue, instrument);
+        var book = facade.SubscribeBookL2(venue, instrument);
+        await facade.StartAsync(cancellationToken);
+        stream = facade.Stream(venue)!;
+        var view = new LiveView(instrument, environment.Time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var timer = new CancellationTokenSource(TimeSpan.FromMinutes(request.Minutes), environment.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, timer.Token);
+        var jsonl = request.Format == "jsonl";
+        var events = 0;
+        var sink = System.Threading.Channels.Channel.CreateUnbounded<StreamEvent>();
+
+        async Task PumpAsync(StreamSubscriber subscriber)
+        {
+            try
+            {
+                await foreach (var item in subscriber.WithCancellation(linked.Token))
+                {
+                    await sink.Writer.WriteAsync(item, linked.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The probe's time is up or it was stopped.
+            }
+        }
+
+        var pumps = Task.WhenAll(PumpAsync(trades), PumpAsync(book)).ContinueWith(_ => sink.Writer.TryComplete(), TaskScheduler.Default);
+
+        async Task ConsumeAsync(Action refresh)
+        {
+            try
+            {
+                await foreach (var item in sink.Reader.ReadAllAsync(linked.Token))
+                {
+                    view.Add(item);
+                    if (jsonl)
+                    {
+                        environment.Out.WriteLine(Jsonl(item));
+                    }
+
+                    refresh();
+                    if (request.MaxEvents is { } max && ++events >= max)
+                    {
+                        await stop.CancelAsync();
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The probe's time is up or it was stopped.
+            }
+        }
+
+        if (!jsonl && environment.Interactive)
+        {
+            await environment.Console.Live(view.Render(stream.Health(), stream.BookStats))
+                .StartAsync(async context =>
+                {
+                    var last = environment.Time.GetTimestamp();
+                    await ConsumeAsync(() =>
+                    {
+                        if (environment.Time.GetElapsedTime(last) >= TimeSpan.FromMilliseconds(250))
+                        {
+                            last = environment.Time.GetTimestamp();
+                            context.UpdateTarget(view.Render(stream.Health(), stream.BookStats));
+                        }
+                    });
+                    context.UpdateTarget(view.Render(stream.Health(), stream.BookStats));
+                });
+        }
+        else
+        {
+            await ConsumeAsync(() => { });
+        }
+
+        await stop.CancelAsync();
+        await pumps;
+        var health = stream.Health();
+        if (jsonl)
+        {
+            environment.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["type"] = "summary",
+                ["venue"] = venue,
+                ["symbol"] = instrument.Symbol,
+                ["events"] = view.Events,
+                ["trades"] = view.Trades,
+                ["frames"] = health.Frames,
+                ["reconnects"] = health.Reconnects,
+                ["gaps"] = view.Gaps,
+                ["checksum_passes"] = stream.BookStats.ChecksumPasses,
+                ["checksum_failures"] = stream.BookStats.ChecksumFailures,
+                ["resyncs"] = stream.BookStats.Resyncs,
+                ["parse_errors"] = health.ParseErrors,
+            }));
+        }
+        else if (!environment.Interactive)
+        {
+            environment.Console.Write(view.Render(health, stream.BookStats));
+        }
+
+        await facade.StopAsync();
+        return ExitCodes.Ok;
+    }
+
+    private static string Jsonl(StreamEvent item)
+    {
+        var p = item.Provenance;
+        var fields = new Dictionary<string, object?>
+        {
+            ["venue"] = p.Venue,
+            ["symbol"] = item.Instrument.Symbol,
+            ["connection"] = p.Connection,
+            ["frame"] = p.Frame,
+            ["received_at"] = p.ReceivedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture),
+            ["exchange_time_ms"] = p.ExchangeTimeMs,
+            ["sequence"] = p.Sequence,
+        };
+        switch (item)
+        {
+            case TradeEvent t:
+                fields["type"] = "trade";
+                fields["id"] = t.Trade.Id;
+                fields["price"] = t.Trade.Price;
+                fields["size"] = t.Trade.Size;
+                fields["side"] = t.Trade.Side.ToString().ToLowerInvariant();
+                fields["time_ms"] = t.Trade.TimeMs;
+                break;
+            case BookSnapshotEvent s:
+                fields["type"] = "book_snapshot";
+                fields["bids"] = s.Bids.Count;
+                fields["asks"] = s.Asks.Count;
+                fields["best_bid"] = s.BestBid?.Price;
+                fields["best_ask"] = s.BestAsk?.Price;
+                break;
+            case BookDeltaEvent d:
+                fields["type"] = "book_delta";
+                fields["changes"] = d.Bids.Count + d.Asks.Count;
+                fields["best_bid"] = d.BestBid?.Price;
+                fields["best_ask"] = d.BestAsk?.Price;
+                fields["checksum_verified"] = d.ChecksumVerified;
+                break;
+            case GapEvent g:
+                fields["type"] = "gap";
+                fields["channel"] = g.Channel.ToString().ToLowerInvariant();
+                fields["reason"] = g.Reason.ToString();
+                fields["from"] = g.From.ToString("O", CultureInfo.InvariantCulture);
+                fields["to"] = g.To?.ToString("O", CultureInfo.InvariantCulture);
+                fields["dropped"] = g.Dropped;
+                fields["backfilled"] = g.Backfilled;
+                break;
+            case StreamStatusEvent s:
+                fields["type"] = "status";
+                fields["channel"] = s.Channel.ToString().ToLowerInvariant();
+                fields["state"] = s.State.ToString().ToLowerInvariant();
+                fields["detail"] = s.Detail;
+                break;
+            default:
+                fields["type"] = item.GetType().Name;
+                break;
+        }
+
+        return JsonSerializer.Serialize(fields);
+    }
+
+    private static (decimal Absolute, decimal Bps)? Spread(decimal? bid, decimal? ask)
+        => bid is { } b && ask is { } a && a + b > 0 ? (a - b, (a - b) / ((a + b) / 2) * 10_000m) : null;
+
+    /// <summary>🟢 newest data within 1 minute, 🟡 within 5, 🔴 older or none.</summary>
+    private static (string Light, string Name) Freshness(TimeSpan? age) => age switch
+    {
+        { } a when a <= TimeSpan.FromMinutes(1) => ("🟢", "fresh"),
+        { } a when a <= TimeSpan.FromMinutes(5) => ("🟡", "aging"),
+        _ => ("🔴", "stale"),
+    };
+
+    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private sealed record TradeStats(decimal Volume, decimal? Vwap, decimal BuyVolume, decimal SellVolume, Trade? Largest)
+    {
+        public static TradeStats Of(IReadOnlyList<Trade> trades)
+        {
+            var volume = trades.Sum(t => t.Size);
+            var notional = trades.Sum(t => t.Size * t.Price);
+            return new TradeStats(
+                volume,
+                volume > 0 ? Math.Round(notional / volume, 8) : null,
+                trades.Where(t => t.Side == TradeSide.Buy).Sum(t => t.Size),
+                trades.Where(t => t.Side == TradeSide.Sell).Sum(t => t.Size),
+                trades.MaxBy(t => t.Size));
+        }
+    }
+
+    /// <summary>What the live view shows, updated by the consumer (never by the receive loop).</summary>
+    private sealed class LiveView(Instrument instrument, TimeProvider time)
+    {
+        private readonly Queue<TradeEvent> _lastTrades = new();
+        private readonly long _started = time.GetTimestamp();
+        private BookLevel? _bid;
+        private BookLevel? _ask;
+        private DateTimeOffset? _lastEventAt;
+        private string _state = "connecting";
+
+        public long Events { get; private set; }
+
+        public long Trades { get; private set; }
+
+        public long Gaps { get; private set; }
+
+        public void Add(StreamEvent item)
+        {
+            Events++;
+            _lastEventAt = item.Provenance.ReceivedAt;
+            switch (item)
+            {
+                case TradeEvent trade:
+                    Trades++;
+                    _lastTrades.Enqueue(trade);
+                    if (_lastTrades.Count > 8)
+                    {
+                        _lastTrades.Dequeue();
+                    }
+
+                    break;
+                case BookSnapshotEvent snapshot:
+                    (_bid, _ask) = (snapshot.BestBid, snapshot.BestAsk);
+                    break;
+                case BookDeltaEvent delta:
+                    (_bid, _ask) = (delta.BestBid, delta.BestAsk);
+                    break;
+                case GapEvent:
+                    Gaps++;
+                    break;
+                case StreamStatusEvent status:
+                    _state = $"{status.State.ToString().ToLowerInvariant()} ({status.Detail})";
+                    break;
+            }
+        }
+
+        public Rows Render(StreamHealth health, Books.BookStats books)
+        {
+            var elapsed = time.GetElapsedTime(_started).TotalSeconds;
+            var age = _lastEventAt is { } at ? time.GetUtcNow() - at : (TimeSpan?)null;
+            var light = age switch
+            {
+                { } quiet when quiet <= TimeSpan.FromSeconds(5) => "🟢",
+                { } quiet when quiet <= TimeSpan.FromSeconds(30) => "🟡",
+                _ => "🔴",
+            };
+            var spread = Spread(_bid?.Price, _ask?.Price);
+            var status = new Table().Border(TableBorder.Simple).Title(Markup.Escape($"{health.Venue} {instrument.Symbol} (live)"));
+            status.AddColumn("Measure");
+            status.AddColumn("Value");
+            status.AddRow("state", Markup.Escape(_state));
+            status.AddRow("top of book", Markup.Escape(_bid is { } b && _ask is { } a ? $"{Text(b.Size)} @ {Text(b.Price)}  |  {Text(a.Price)} @ {Text(a.Size)}" : "-"));
+            status.AddRow("spread", Markup.Escape(spread is { } s ? $"{Text(s.Absolute)} ({s.Bps:0.00} bps)" : "-"));
+            status.AddRow("freshness", Markup.Escape($"{light} last event {(age is { } x ? $"{x.TotalSeconds:0.0} s ago" : "none yet")}"));
+            status.AddRow("messages", Markup.Escape($"{health.Frames} frames, {Events} events ({(elapsed > 0 ? health.Frames / elapsed : 0):0} frames/s)"));
+            status.AddRow("reconnects / gaps", $"{health.Reconnects} / {Gaps}");
+            status.AddRow("checksums", Markup.Escape($"{books.ChecksumPasses} passed, {books.ChecksumFailures} failed, {books.Resyncs} resyncs"));
+            status.AddRow("parse errors", health.ParseErrors.ToString(CultureInfo.InvariantCulture));
+            var tape = new Table().Border(TableBorder.Simple).Title("last trades");
+            tape.AddColumn("time (UTC)");
+            tape.AddColumn("side");
+            tape.AddColumn("price");
+            tape.AddColumn("size");
+            foreach (var trade in _lastTrades.Reverse())
+            {
+                tape.AddRow(
+                    TimeRange.Format(trade.Trade.TimeMs),
+                    trade.Trade.Side.ToString().ToLowerInvariant(),
+                    Text(trade.Trade.Price),
+                    Text(trade.Trade.Size));
+            }
+
+            return new Rows(status, tape);
+        }
+    }
+}

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using CryptoRun.Analytics;
 using CryptoRun.Domain;
 using CryptoRun.Facade;
 using CryptoRun.Providers;
@@ -141,9 +142,12 @@ internal static class ProbeDataCommand
         var since = now.AddMinutes(-request.Minutes).ToUnixTimeMilliseconds();
         var window = trades.Value.Where(t => t.TimeMs >= since).ToList();
         var stats = TradeStats.Of(window);
+        var cvd = Cvd.Compute(window, TimeSpan.FromMinutes(1));
+        var whales = WhaleDetector.Detect(trades.Value).Where(w => w.Trade.TimeMs >= since).ToList();
         var newest = trades.Value.Count > 0 ? trades.Value.Max(t => t.TimeMs) : (long?)null;
-        var age = newest is { } ms ? now - DateTimeOffset.FromUnixTimeMilliseconds(ms) : (TimeSpan?)null;
+        var freshness = newest is { } ms ? FreshnessPolicy.WarmRest.Classify(now - DateTimeOffset.FromUnixTimeMilliseconds(ms)) : null;
         var spread = Spread(book.Value.BestBid?.Price, book.Value.BestAsk?.Price);
+        var vadr = await VadrAsync(environment, facade, venue, instrument, cancellationToken);
         if (request.Format == "jsonl")
         {
             environment.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -163,8 +167,13 @@ internal static class ProbeDataCommand
                 ["taker_buy_volume"] = stats.BuyVolume,
                 ["taker_sell_volume"] = stats.SellVolume,
                 ["largest_trade"] = stats.Largest?.Size,
-                ["newest_trade_age_s"] = age?.TotalSeconds,
-                ["freshness"] = Freshness(age).Name,
+                ["cvd"] = cvd.TotalDelta,
+                ["whales"] = whales.Count,
+                ["newest_trade_age_s"] = freshness?.Age.TotalSeconds,
+                ["freshness"] = (freshness?.Status ?? FreshnessStatus.Stale).ToString().ToLowerInvariant(),
+                ["freshness_penalty"] = freshness?.Penalty ?? 0,
+                ["vadr_24h"] = vadr.Value,
+                ["vadr_frozen"] = vadr.IsFrozen ? vadr.FreezeReason.ToString() : null,
             }));
             return ExitCodes.Ok;
         }
@@ -187,9 +196,30 @@ internal static class ProbeDataCommand
         environment.Console.Write(table);
         environment.Out.WriteLine($"spread: {(spread is { } s ? $"{Text(s.Absolute)} ({s.Bps:0.00} bps)" : "-")}; book from {book.Provenance.Endpoint} in {book.Provenance.LatencyMs} ms");
         environment.Out.WriteLine($"trades: {window.Count} in the window ({trades.Value.Count} recent fetched); volume {Text(stats.Volume)}, VWAP {(stats.Vwap is { } v ? Text(v) : "-")}, taker buy {Text(stats.BuyVolume)} / sell {Text(stats.SellVolume)}, largest {(stats.Largest is { } l ? $"{Text(l.Size)} @ {Text(l.Price)}" : "-")}");
-        var freshness = Freshness(age);
-        environment.Out.WriteLine($"freshness: {freshness.Light} newest trade {(age is { } a ? $"{a.TotalSeconds:0} s old" : "none")} ({freshness.Name})");
+        environment.Out.WriteLine($"CVD (taker buy - sell): {Text(cvd.TotalDelta)}{(cvd.UnknownTrades > 0 ? $", {cvd.UnknownTrades} trades of unknown side left out" : "")}; whales: {whales.Count}{(whales.Count > 0 ? $", largest {Text(whales.MaxBy(w => w.Notional)!.Notional)} notional" : "")}");
+        environment.Out.WriteLine(freshness is { } f
+            ? $"freshness: {f.Indicator} newest trade {f.Age.TotalSeconds:0} s old ({f.Status.ToString().ToLowerInvariant()}, penalty x{f.Penalty:0.00})"
+            : "freshness: 🔴 no trades (stale)");
+        environment.Out.WriteLine(vadr.Value is { } value
+            ? $"VADR 24h (1h candles): {value:0.000}{(vadr.PassesGate() ? " (passes the 1.8 gate)" : "")}"
+            : $"VADR 24h (1h candles): frozen ({vadr.FreezeReason}: {vadr.Detail})");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>VADR over the last 24 h of 1 h candles against the week before (frozen when the venue has too little).</summary>
+    private static async Task<VadrResult> VadrAsync(CliEnvironment environment, DataFacade facade, string venue, Instrument instrument, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<Candle> candles;
+        try
+        {
+            candles = (await facade.GetKlinesAsync(venue, instrument, Timeframe.H1, 24 * 8, cancellationToken)).Value;
+        }
+        catch (Exception ex) when (ex is NotSupportedException or VenueException)
+        {
+            candles = [];
+        }
+
+        return new VadrCalculator(environment.Time).Calculate(candles, TimeSpan.FromHours(24), Timeframe.H1);
     }
 
     private static async Task<int> StreamAsync(CliEnvironment environment, DataFacade facade, string venue, Instrument instrument, Request request, CancellationToken cancellationToken)
@@ -365,14 +395,6 @@ internal static class ProbeDataCommand
     private static (decimal Absolute, decimal Bps)? Spread(decimal? bid, decimal? ask)
         => bid is { } b && ask is { } a && a + b > 0 ? (a - b, (a - b) / ((a + b) / 2) * 10_000m) : null;
 
-    /// <summary>🟢 newest data within 1 minute, 🟡 within 5, 🔴 older or none.</summary>
-    private static (string Light, string Name) Freshness(TimeSpan? age) => age switch
-    {
-        { } a when a <= TimeSpan.FromMinutes(1) => ("🟢", "fresh"),
-        { } a when a <= TimeSpan.FromMinutes(5) => ("🟡", "aging"),
-        _ => ("🔴", "stale"),
-    };
-
     private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 
     private sealed record TradeStats(decimal Volume, decimal? Vwap, decimal BuyVolume, decimal SellVolume, Trade? Largest)
@@ -394,6 +416,10 @@ internal static class ProbeDataCommand
     private sealed class LiveView(Instrument instrument, TimeProvider time)
     {
         private readonly Queue<TradeEvent> _lastTrades = new();
+        private readonly CvdTracker _cvd = new(TimeSpan.FromMinutes(1));
+        private readonly WhaleDetector _whales = new();
+        private WhaleTrade? _lastWhale;
+        private long _whaleCount;
         private readonly long _started = time.GetTimestamp();
         private BookLevel? _bid;
         private BookLevel? _ask;
@@ -414,6 +440,13 @@ internal static class ProbeDataCommand
             {
                 case TradeEvent trade:
                     Trades++;
+                    _cvd.Add(trade.Trade);
+                    if (_whales.Observe(trade.Trade) is { } whale)
+                    {
+                        _whaleCount++;
+                        _lastWhale = whale;
+                    }
+
                     _lastTrades.Enqueue(trade);
                     if (_lastTrades.Count > 8)
                     {
@@ -440,12 +473,8 @@ internal static class ProbeDataCommand
         {
             var elapsed = time.GetElapsedTime(_started).TotalSeconds;
             var age = _lastEventAt is { } at ? time.GetUtcNow() - at : (TimeSpan?)null;
-            var light = age switch
-            {
-                { } quiet when quiet <= TimeSpan.FromSeconds(5) => "🟢",
-                { } quiet when quiet <= TimeSpan.FromSeconds(30) => "🟡",
-                _ => "🔴",
-            };
+            var freshness = age is { } quiet ? FreshnessPolicy.HotStream.Classify(quiet) : null;
+            var light = freshness?.Indicator ?? FreshnessStatus.Stale.Indicator();
             var spread = Spread(_bid?.Price, _ask?.Price);
             var status = new Table().Border(TableBorder.Simple).Title(Markup.Escape($"{health.Venue} {instrument.Symbol} (live)"));
             status.AddColumn("Measure");
@@ -456,6 +485,8 @@ internal static class ProbeDataCommand
             status.AddRow("freshness", Markup.Escape($"{light} last event {(age is { } x ? $"{x.TotalSeconds:0.0} s ago" : "none yet")}"));
             status.AddRow("messages", Markup.Escape($"{health.Frames} frames, {Events} events ({(elapsed > 0 ? health.Frames / elapsed : 0):0} frames/s)"));
             status.AddRow("reconnects / gaps", $"{health.Reconnects} / {Gaps}");
+            status.AddRow("CVD (taker buy - sell)", Markup.Escape(Text(_cvd.Cumulative)));
+            status.AddRow("whale trades", Markup.Escape(_lastWhale is { } w ? $"{_whaleCount}, last {Text(w.Trade.Size)} @ {Text(w.Trade.Price)} ({w.Rules})" : _whaleCount.ToString(CultureInfo.InvariantCulture)));
             status.AddRow("checksums", Markup.Escape($"{books.ChecksumPasses} passed, {books.ChecksumFailures} failed, {books.Resyncs} resyncs"));
             status.AddRow("parse errors", health.ParseErrors.ToString(CultureInfo.InvariantCulture));
             var tape = new Table().Border(TableBorder.Simple).Title("last trades");

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text.Json;
+using CryptoRun.Replay.Recordings;
+using CryptoRun.Tests.TestSupport;
+
+namespace CryptoRun.Tests.Cli;
+
+/// <summary><c>cryptorun probe data</c> against the replay venue: the REST snapshot and the live stream, as JSON lines and tables.</summary>
+public sealed class ProbeDataCommandTests
+{
+    [Fact]
+    public async Task Snapshot_Jsonl_HasTheVenuesBookTopAndRecentTrades()
+    {
+        await using var replay = await ReplayHarness.StartAsync();
+        using var dir = new TempDir();
+
+        var result = await new CliRun(dir.Path, TimeProvider.System).RunAsync(
+            "probe", "data", "--venue", "kraken", "--pair", "XMR/USD", "--mins", "5", "--format", "jsonl", "--endpoint", $"all={replay.Server.BaseAddress}");
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        var line = JsonDocument.Parse(Assert.Single(result.Lines)).RootElement;
+        var depth = (await replay.GetAsync("/0/public/Depth?pair=XXMRZUSD&count=10")).Json.GetProperty("result").EnumerateObject().Single().Value;
+        var trades = (await replay.GetAsync("/0/public/Trades?pair=XXMRZUSD")).Json.GetProperty("result").EnumerateObject().First(p => p.Name != "last").Value;
+        var bid = decimal.Parse(depth.GetProperty("bids")[0][0].GetString()!, CultureInfo.InvariantCulture);
+        var ask = decimal.Parse(depth.GetProperty("asks")[0][0].GetString()!, CultureInfo.InvariantCulture);
+        Assert.Equal("snapshot", line.GetProperty("type").GetString());
+        Assert.Equal("XMR/USD", line.GetProperty("symbol").GetString());
+        Assert.Equal(bid, line.GetProperty("best_bid").GetDecimal());
+        Assert.Equal(ask, line.GetProperty("best_ask").GetDecimal());
+        Assert.Equal(ask - bid, line.GetProperty("spread").GetDecimal());
+        Assert.Equal(trades.GetArrayLength(), line.GetProperty("recent_trades_fetched").GetInt32());
+
+        // The recorded trades are years old on the real clock: none in the window, and the data is stale.
+        Assert.Equal(0, line.GetProperty("trades").GetInt32());
+        Assert.Equal("stale", line.GetProperty("freshness").GetString());
+        Assert.Equal(0, line.GetProperty("freshness_penalty").GetDouble());
+    }
+
+    [Fact]
+    public async Task Stream_Jsonl_OneLinePerEventWithProvenance_BooksChecksummed_ThenASummary()
+    {
+        await using var replay = await ReplayHarness.StartAsync();
+        using var dir = new TempDir();
+        var ws = $"{replay.Server.Streams.Single(s => s.Name == "kraken").Address}?speed=0";
+
+        var result = await new CliRun(dir.Path, TimeProvider.System).RunAsync(
+            "probe", "data", "--venue", "kraken", "--pair", "XMR/USD", "--stream", "--mins", "1", "--max-events", "300",
+            "--format", "jsonl", "--ws", ws, "--endpoint", $"all={replay.Server.BaseAddress}");
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        var lines = result.Lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(301, lines.Count);
+        var events = lines.Take(300).ToList();
+        Assert.All(events, e => Assert.Equal("XMR/USD", e.GetProperty("symbol").GetString()));
+        Assert.All(events, e => Assert.Equal("kraken#1", e.GetProperty("connection").GetString()));
+        var snapshot = events.First(e => e.GetProperty("type").GetString() == "book_snapshot");
+        var recorded = JsonDocument.Parse(CaptureReader.Read(TestData.Capture("KRAKEN.ws.50.0")).Frames
+            .Select(f => f.Payload).First(p => p.Contains("\"as\":", StringComparison.Ordinal) && p.EndsWith("\"XMR/USD\"]", StringComparison.Ordinal))).RootElement[1];
+        Assert.Equal(decimal.Parse(recorded.GetProperty("bs")[0][0].GetString()!, CultureInfo.InvariantCulture), snapshot.GetProperty("best_bid").GetDecimal());
+        Assert.Equal(decimal.Parse(recorded.GetProperty("as")[0][0].GetString()!, CultureInfo.InvariantCulture), snapshot.GetProperty("best_ask").GetDecimal());
+        Assert.All(events.Where(e => e.GetProperty("type").GetString() == "book_delta"), e => Assert.True(e.GetProperty("checksum_verified").GetBoolean()));
+        Assert.Contains(events, e => e.GetProperty("type").GetString() == "trade");
+        var summary = lines[^1];
+        Assert.Equal("summary", summary.GetProperty("type").GetString());
+        Assert.Equal(300, summary.GetProperty("events").GetInt64());
+        Assert.Equal(0, summary.GetProperty("checksum_failures").GetInt64());
+        Assert.True(summary.GetProperty("checksum_passes").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Stream_Table_NonInteractive_PrintsTheSummaryView()
+    {
+        await using var replay = await ReplayHarness.StartAsync();
+        using var dir = new TempDir();
+        var ws = $"{replay.Server.Streams.Single(s => s.Name == "okx").Address}?speed=0";
+
+        var result = await new CliRun(dir.Path, TimeProvider.System).RunAsync(
+            "probe", "data", "--venue", "okx", "--pair", "BTC-USDT", "--stream", "--max-events", "100", "--ws", ws, "--endpoint", $"all={replay.Server.BaseAddress}");
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        Assert.Contains(result.Lines, l => l.StartsWith("okx BTC/USDT (live)", StringComparison.Ordinal));
+        Assert.Contains(result.Lines, l => l.StartsWith("top of book", StringComparison.Ordinal) && l.Contains('|', StringComparison.Ordinal));
+        Assert.Contains(result.Lines, l => l.StartsWith("checksums", StringComparison.Ordinal) && l.Contains("0 failed", StringComparison.Ordinal));
+        Assert.Contains(result.Lines, l => l.StartsWith("freshness", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("kraken", "NOPE/USD", "--pair 'NOPE/USD': kraken lists no such market")]
+    [InlineData("coingecko", "BTC/USD", "--venue coingecko --stream: no WebSocket stream for 'coingecko'")]
+    public async Task BadInput_ExitsTwoNamingIt(string venue, string pair, string message)
+    {
+        await using var replay = await ReplayHarness.StartAsync();
+        using var dir = new TempDir();
+
+        var result = await new CliRun(dir.Path, TimeProvider.System).RunAsync(
+            "probe", "data", "--venue", venue, "--pair", pair, "--stream", "--endpoint", $"all={replay.Server.BaseAddress}");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+    }
+}

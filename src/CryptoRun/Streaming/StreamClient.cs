@@ -273,6 +273,21 @@ public sealed class StreamClient : IAsyncDisposable
         }
     }
 
+    /// <summary>A connection of the subscriptions made so far that never connects: benchmarks and tests feed it frames through <see cref="StreamConnection.Process"/>.</summary>
+    internal async Task<StreamConnection> OpenOfflineAsync(CancellationToken cancellationToken = default)
+    {
+        StreamSubscription[] subscriptions;
+        lock (_gate)
+        {
+            subscriptions = [.. _pending];
+            _pending.Clear();
+        }
+
+        var connection = new StreamConnection(this, $"{Venue}#offline", subscriptions);
+        await connection.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
     internal Task<MarketCatalog> MarketsAsync(CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -348,7 +348,24 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
         }
     }
 
-    private void OnFrame(int length)
+    private void OnFrame(int length) => Process(_buffer.AsSpan(0, length));
+
+    /// <summary>Resolves the subscriptions without connecting (benchmarks drive <see cref="Process"/> themselves).</summary>
+    internal Task PrepareAsync(CancellationToken cancellationToken) => ResolveAsync(cancellationToken);
+
+    /// <summary>Applies a book snapshot obtained elsewhere (a benchmark's recorded REST snapshot), with any deltas buffered before it.</summary>
+    internal void InjectSnapshot(Instrument instrument, BookMessage snapshot)
+    {
+        var keeper = _books[instrument];
+        lock (keeper)
+        {
+            keeper.Fetching = true;
+            ApplyFetchedSnapshot(keeper, snapshot, null);
+        }
+    }
+
+    /// <summary>What the receive loop does with one frame: stamp it, count it, parse it into events, keep books, fill buffers.</summary>
+    internal void Process(ReadOnlySpan<byte> frame)
     {
         _frame++;
         _receivedAt = _time.GetUtcNow();
@@ -357,7 +374,7 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
 
         try
         {
-            _parser.Parse(_buffer.AsSpan(0, length), this);
+            _parser.Parse(frame, this);
         }
         catch (FormatException ex)
         {

@@ -93,6 +93,18 @@ public sealed class StreamSubscriber : IAsyncEnumerable<StreamEvent>, IAsyncDisp
         }
     }
 
+    /// <summary>Reads and drops what is buffered (a consumer on the benchmark's core); returns how many events.</summary>
+    internal int DrainBuffered()
+    {
+        var count = 0;
+        while (_buffer.Reader.TryRead(out _))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     /// <summary>Ends the enumeration (the client stopped).</summary>
     internal void Complete() => _buffer.Writer.TryComplete();
 

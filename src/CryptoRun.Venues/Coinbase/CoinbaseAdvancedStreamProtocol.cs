@@ -336,12 +336,25 @@ internal sealed class CoinbaseAdvancedParser : IStreamParser
         message.Sequence = sequence;
         message.FirstSequence = _runStart;
         message.TimeMs = timeMs;
-        if (!_books.Exists(b => b.Instrument == instrument))
+        if (!KnowsBook(instrument))
         {
             _books.Add((symbol, instrument));
         }
 
         sink.ApplyBook(instrument);
+    }
+
+    private bool KnowsBook(Instrument instrument)
+    {
+        foreach (var book in _books)
+        {
+            if (ReferenceEquals(book.Instrument, instrument) || book.Instrument == instrument)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void ReadLevels(ref Utf8JsonReader reader, BookMessage message, int index)

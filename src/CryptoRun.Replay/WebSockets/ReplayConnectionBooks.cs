@@ -21,7 +21,8 @@ namespace CryptoRun.Replay.WebSockets;
 /// Kraken (<c>book-N</c> frames) and OKX (<c>books*</c> frames) books follow the frames as sent, with
 /// no checksum check (the server is the venue: it never drops its own book). Binance books start
 /// from the recorded REST snapshots and apply each sent <c>depthUpdate</c> whose <c>u</c> is above the
-/// book's <c>lastUpdateId</c> (older ones are already in it). A corrupted frame (the corrupt fault) is
+/// book's <c>lastUpdateId</c> (older ones are already in it). Sent frames are queued and applied when a
+/// book is asked for, so the replay's send loop is not slowed. A corrupted frame (the corrupt fault) is
 /// applied as recorded: corruption is a fault of the transport, not of the venue's book. Thread-safe:
 /// the send loop applies, the receive loop and REST handlers read, under one lock.
 /// </remarks>
@@ -31,6 +32,9 @@ internal sealed class ReplayConnectionBooks
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly ConditionalWeakTable<ReplayStreamRecording, HashSet<string>> RecordedSymbols = [];
 
+    /// <summary>Queued frames applied at once when no one has asked for a book sooner (bounds the queue of a looping stream).</summary>
+    private const int FlushEvery = 16_384;
+
     private readonly Lock _lock = new();
     private readonly Kind _kind;
     private readonly ReplayStreamRecording? _recording;
@@ -38,12 +42,13 @@ internal sealed class ReplayConnectionBooks
     private readonly BookMessage _message = new();
     private readonly List<string?> _bidExtras = [];
     private readonly List<string?> _askExtras = [];
+    private readonly List<byte[]> _pending = [];
+    private IReadOnlyDictionary<string, string>? _recordedDepth;
 
     /// <summary>The books of a new connection of <paramref name="stream"/>.</summary>
     /// <param name="stream">The stream name (<c>kraken</c>, <c>okx</c>, <c>binance</c>, <c>binance-usdm</c>; others keep no books).</param>
     /// <param name="recording">The stream's recording (to tell a symbol it never has from one not reached yet), or null.</param>
     /// <param name="recordedDepth">Binance: the recorded REST depth bodies by symbol the books start from; else null.</param>
-    /// <exception cref="FormatException">A recorded depth body is not a depth snapshot.</exception>
     internal ReplayConnectionBooks(string stream, ReplayStreamRecording? recording, IReadOnlyDictionary<string, string>? recordedDepth)
     {
         Stream = stream;
@@ -56,18 +61,7 @@ internal sealed class ReplayConnectionBooks
             "binance-usdm" => Kind.BinanceUsdM,
             _ => Kind.None,
         };
-        if (_kind is Kind.BinanceSpot or Kind.BinanceUsdM && recordedDepth is not null)
-        {
-            foreach (var (symbol, body) in recordedDepth)
-            {
-                BinanceBookSync.ParseSnapshot(System.Text.Encoding.UTF8.GetBytes(body), symbol, _message);
-                var book = new Book(new L2Book(Unnamed));
-                book.Levels.ApplySnapshot(_message.Bids, _message.Asks);
-                book.Levels.Sequence = _message.Sequence;
-                book.Levels.TimeMs = _message.TimeMs;
-                _books[symbol] = book;
-            }
-        }
+        _recordedDepth = _kind is Kind.BinanceSpot or Kind.BinanceUsdM ? recordedDepth : null;
     }
 
     private enum Kind
@@ -86,35 +80,71 @@ internal sealed class ReplayConnectionBooks
     internal bool Answers => _kind is Kind.Kraken or Kind.Okx;
 
     /// <summary>
-    /// Applies a frame the server sends on the connection (the recorded payload, before any corruption).
-    /// Frames that are not book frames of the stream's venue cost a substring search.
+    /// Takes a frame the server sends on the connection (the recorded payload, before any corruption).
+    /// It is only queued: the books are brought up to date when asked (<see cref="Answer"/>,
+    /// <see cref="TryDepth"/>) or every <see cref="FlushEvery"/> frames, so the send loop pays a list append.
     /// </summary>
-    internal void Apply(ReadOnlySpan<byte> payload)
+    internal void Apply(byte[] payload)
     {
-        switch (_kind)
+        if (_kind == Kind.None)
         {
-            case Kind.Kraken when payload.Length > 0 && payload[0] == (byte)'[' && payload.IndexOf("\"book-"u8) >= 0:
-                lock (_lock)
-                {
-                    ApplyKraken(payload);
-                }
-
-                break;
-            case Kind.Okx when payload.IndexOf("\"books"u8) >= 0:
-                lock (_lock)
-                {
-                    ApplyOkx(payload);
-                }
-
-                break;
-            case Kind.BinanceSpot or Kind.BinanceUsdM when payload.IndexOf("depthUpdate"u8) >= 0:
-                lock (_lock)
-                {
-                    ApplyBinance(payload);
-                }
-
-                break;
+            return;
         }
+
+        lock (_lock)
+        {
+            _pending.Add(payload);
+            if (_pending.Count >= FlushEvery)
+            {
+                Flush();
+            }
+        }
+    }
+
+    /// <summary>Applies the queued frames in order (under the lock), Binance's books first started from the recorded snapshots.</summary>
+    private void Flush()
+    {
+        if (_recordedDepth is { } recordedDepth)
+        {
+            // Parsed on first use, not on connect: a connection nobody asks a book of costs nothing.
+            _recordedDepth = null;
+            foreach (var (symbol, body) in recordedDepth)
+            {
+                try
+                {
+                    BinanceBookSync.ParseSnapshot(System.Text.Encoding.UTF8.GetBytes(body), symbol, _message);
+                }
+                catch (FormatException)
+                {
+                    continue; // a recorded body that is no snapshot: REST serves it as recorded
+                }
+
+                var book = new Book(new L2Book(Unnamed));
+                book.Levels.ApplySnapshot(_message.Bids, _message.Asks);
+                book.Levels.Sequence = _message.Sequence;
+                book.Levels.TimeMs = _message.TimeMs;
+                _books[symbol] = book;
+            }
+        }
+
+        foreach (var payload in _pending)
+        {
+            var frame = payload.AsSpan();
+            switch (_kind)
+            {
+                case Kind.Kraken when frame.Length > 0 && frame[0] == (byte)'[' && frame.IndexOf("\"book-"u8) >= 0:
+                    ApplyKraken(frame);
+                    break;
+                case Kind.Okx when frame.IndexOf("\"books"u8) >= 0:
+                    ApplyOkx(frame);
+                    break;
+                case Kind.BinanceSpot or Kind.BinanceUsdM when frame.IndexOf("depthUpdate"u8) >= 0:
+                    ApplyBinance(frame);
+                    break;
+            }
+        }
+
+        _pending.Clear();
     }
 
     /// <summary>
@@ -160,6 +190,7 @@ internal sealed class ReplayConnectionBooks
 
             lock (_lock)
             {
+                Flush();
                 return _kind == Kind.Kraken ? AnswerKraken(root) : AnswerOkx(root);
             }
         }
@@ -176,6 +207,7 @@ internal sealed class ReplayConnectionBooks
         body = [];
         lock (_lock)
         {
+            Flush();
             if (_kind is not (Kind.BinanceSpot or Kind.BinanceUsdM) || !_books.TryGetValue(symbol, out var book) || !book.Advanced)
             {
                 return false;

@@ -21,7 +21,6 @@ internal sealed class ReplayLiveBooks
     internal void SetRecordedDepth(string stream, IReadOnlyDictionary<string, string> bodies) => _recordedDepth[stream] = bodies;
 
     /// <summary>The books of a new connection of <paramref name="recording"/>'s stream, which becomes the stream's latest.</summary>
-    /// <exception cref="FormatException">A recorded depth body is not a depth snapshot.</exception>
     internal ReplayConnectionBooks Open(ReplayStreamRecording recording)
     {
         var name = recording.Source.Name;

@@ -119,17 +119,7 @@ internal sealed class ReplayWebSocketEndpoint(
             return;
         }
 
-        ReplayConnectionBooks books;
-        try
-        {
-            books = liveBooks.Open(recording);
-        }
-        catch (FormatException ex)
-        {
-            await Refuse(context, 500, $"the recorded REST depth of '{name}' cannot be read: {ex.Message}").ConfigureAwait(false);
-            return;
-        }
-
+        var books = liveBooks.Open(recording);
         var webSocket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
         await ServeAsync(context, webSocket, recording, settings, books).ConfigureAwait(false);
     }

@@ -259,6 +259,45 @@ public sealed class ReplayBookResyncTests
         Assert.True(followed > 0);
     }
 
+    [Fact]
+    public async Task Binance_RestDepth_AnswersFromTheMostRecentlyOpenedConnection_EvenAfterItCloses()
+    {
+        var recorded = Recorded("BINANCE.ws.");
+        var clock = new ManualClock(ReplayFixture.Now);
+        await using var server = await ReplayServer.StartAsync(new ReplayOptions { TimeProvider = clock, DataRoot = TestData.Root });
+        using var timeout = Timeout();
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var symbol = RecordedDepth("BINANCE").Keys.Order(StringComparer.Ordinal).First(s => LastUpdateIds(recorded.Take(60), s).Count > 0 && LastUpdateIds(recorded.Take(200), s).Count > LastUpdateIds(recorded.Take(60), s).Count);
+        async Task<long> LastUpdateIdAsync()
+        {
+            var body = await http.GetStringAsync(new Uri($"/api/v3/depth?symbol={symbol}&limit=100", UriKind.Relative), timeout.Token);
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.GetProperty("lastUpdateId").GetInt64();
+        }
+
+        using var older = await ConnectAsync(server, "binance?speed=0&silent_after=200", timeout.Token);
+        await ReceiveCountAsync(older, 200, timeout.Token);
+        Assert.Equal(LastUpdateIds(recorded.Take(200), symbol)[^1], await LastUpdateIdAsync());
+
+        using var newer = await ConnectAsync(server, "binance?speed=0&silent_after=60", timeout.Token);
+        await ReceiveCountAsync(newer, 60, timeout.Token);
+        Assert.Equal(LastUpdateIds(recorded.Take(60), symbol)[^1], await LastUpdateIdAsync()); // the newer one, behind the older
+
+        await newer.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+        Assert.Equal(LastUpdateIds(recorded.Take(60), symbol)[^1], await LastUpdateIdAsync()); // still the newer one
+    }
+
+    /// <summary>The <c>u</c> of each of <paramref name="symbol"/>'s depth updates in the frames, past the recorded snapshot.</summary>
+    private static List<long> LastUpdateIds(IEnumerable<string> frames, string symbol)
+    {
+        var message = new BookMessage();
+        var snapshot = new BookMessage();
+        BinanceBookSync.ParseSnapshot(Encoding.UTF8.GetBytes(RecordedDepth("BINANCE")[symbol]), symbol, snapshot);
+        return frames.Where(f => BinanceBookSync.TryParseUpdate(Encoding.UTF8.GetBytes(f), message) && message.Symbol == symbol && message.Sequence > snapshot.Sequence)
+            .Select(_ => message.Sequence!.Value)
+            .ToList();
+    }
+
     private static CancellationTokenSource Timeout() => new(TimeSpan.FromSeconds(60)); // a guard against hangs, not a timing
 
     /// <summary>

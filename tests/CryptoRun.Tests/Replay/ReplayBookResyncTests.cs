@@ -167,6 +167,68 @@ public sealed class ReplayBookResyncTests
     }
 
     [Fact]
+    public async Task Okx_CorruptFault_ChecksumFails_ResubscribeGetsTheTrueBook_AndLaterChecksumsPass()
+    {
+        // The k-th frame (a BTC-USDT update) is corrupted in transit (its checksum's last digit): the client's
+        // checksum fails, it resubscribes, and the snapshot is the book the uncorrupted recording builds.
+        var recorded = Recorded("OKX.ws.");
+        var k = recorded.FindIndex(100, f => f.Contains("\"action\":\"update\"", StringComparison.Ordinal) && f.Contains("\"instId\":\"BTC-USDT\"", StringComparison.Ordinal)) + 1;
+        var sent = recorded.Select((f, i) => (i + 1) % k == 0 ? CorruptLastDigit(f) : f).ToList();
+        var clock = new ManualClock(ReplayFixture.Now);
+        await using var server = await ReplayServer.StartAsync(new ReplayOptions { TimeProvider = clock, DataRoot = TestData.Root });
+        using var timeout = Timeout();
+        using var client = await ConnectAsync(server, $"okx?speed=1&corrupt_every={k}", timeout.Token);
+
+        var sentBefore = await RunToAsync(client, clock, "OKX.ws.", sent, k + 20, timeout.Token);
+        var sync = new OkxBookSync();
+        var clientBooks = new Dictionary<string, L2Book>();
+        var message = new BookMessage();
+        var results = new List<BookApplyResult>();
+        foreach (var frame in sent.Take(sentBefore))
+        {
+            if (OkxBookSync.TryParse(Encoding.UTF8.GetBytes(frame), message) && message.Symbol == "BTC-USDT")
+            {
+                clientBooks.TryAdd(message.Symbol, new L2Book(Unnamed));
+                results.Add(sync.Apply(clientBooks[message.Symbol], message));
+            }
+        }
+
+        Assert.Contains(BookApplyResult.ChecksumFailed, results);
+        Assert.False(clientBooks["BTC-USDT"].IsSynced);
+        await SendAsync(client, """{"op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}""", timeout.Token);
+        await ReceiveAsync(client, timeout.Token);
+        var snapshot = await ReceiveAsync(client, timeout.Token);
+
+        var expected = OkxBooks(recorded.Take(sentBefore), sync)["BTC-USDT"];
+        Assert.True(OkxBookSync.TryParse(Encoding.UTF8.GetBytes(snapshot), message));
+        Assert.Equal(Texts(expected.Asks), message.Asks.Select(l => (l.PriceText, l.SizeText)).ToList());
+        Assert.Equal(Texts(expected.Bids), message.Bids.Select(l => (l.PriceText, l.SizeText)).ToList());
+        var book = clientBooks["BTC-USDT"];
+        Assert.Equal(BookApplyResult.Applied, sync.Apply(book, message));
+        clock.Advance(TimeSpan.FromDays(1));
+        var (rest, _) = await ReceiveToCloseAsync(client, timeout.Token);
+        Assert.Equal(sent.Skip(sentBefore), rest);
+        var nextCorrupted = (((sentBefore / k) + 1) * k) - 1; // index of the next corrupted frame
+        var passes = 0;
+        foreach (var frame in sent.Take(nextCorrupted).Skip(sentBefore))
+        {
+            if (OkxBookSync.TryParse(Encoding.UTF8.GetBytes(frame), message) && message.Symbol == "BTC-USDT")
+            {
+                Assert.Equal(BookApplyResult.Applied, sync.Apply(book, message));
+                passes++;
+            }
+        }
+
+        Assert.True(passes > 5, $"{passes} checksums after the snapshot");
+    }
+
+    private static string CorruptLastDigit(string frame)
+    {
+        var at = frame.AsSpan().LastIndexOfAnyInRange('0', '9');
+        return at < 0 ? frame : string.Concat(frame.AsSpan(0, at), ((char)('0' + ((frame[at] - '0' + 1) % 10))).ToString(), frame.AsSpan(at + 1));
+    }
+
+    [Fact]
     public async Task Okx_UnknownInstrument_IsAnError_OtherChannelsIgnored()
     {
         var clock = new ManualClock(ReplayFixture.Now);

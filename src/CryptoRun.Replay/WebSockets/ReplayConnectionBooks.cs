@@ -43,6 +43,7 @@ internal sealed class ReplayConnectionBooks
     private readonly List<string?> _bidExtras = [];
     private readonly List<string?> _askExtras = [];
     private readonly List<byte[]> _pending = [];
+    private readonly IReadOnlyDictionary<string, string>? _seed;
     private IReadOnlyDictionary<string, string>? _recordedDepth;
 
     /// <summary>The books of a new connection of <paramref name="stream"/>.</summary>
@@ -61,7 +62,7 @@ internal sealed class ReplayConnectionBooks
             "binance-usdm" => Kind.BinanceUsdM,
             _ => Kind.None,
         };
-        _recordedDepth = _kind is Kind.BinanceSpot or Kind.BinanceUsdM ? recordedDepth : null;
+        _seed = _recordedDepth = _kind is Kind.BinanceSpot or Kind.BinanceUsdM ? recordedDepth : null;
     }
 
     private enum Kind
@@ -98,6 +99,26 @@ internal sealed class ReplayConnectionBooks
             {
                 Flush();
             }
+        }
+    }
+
+    /// <summary>
+    /// The stream starts the recording again (looping): Binance's books go back to the recorded REST
+    /// snapshots, as the update ids start again below them. Kraken's and OKX's recordings open with
+    /// their snapshots, which replace the books by themselves.
+    /// </summary>
+    internal void Restart()
+    {
+        if (_seed is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _pending.Clear();
+            _books.Clear();
+            _recordedDepth = _seed;
         }
     }
 

@@ -191,6 +191,7 @@ internal sealed class ReplayWebSocketEndpoint(
     {
         var start = time.GetTimestamp();
         var sent = 0;
+        var previous = -1; // the recorded frame sent last: back at 0 from another, the recording starts again
         foreach (var planned in ReplayFramePlan.Plan(recording, settings))
         {
             if (sent == settings.DropAfter)
@@ -220,6 +221,12 @@ internal sealed class ReplayWebSocketEndpoint(
                 return Outcome.Interrupted;
             }
 
+            if (planned.Index == 0 && previous > 0)
+            {
+                writer.Restart();
+            }
+
+            previous = planned.Index;
             var recorded = recording.Payloads[planned.Index];
             var payload = planned.Corrupt ? ReplayFramePlan.Corrupt(recorded) : recorded;
 
@@ -321,6 +328,9 @@ internal sealed class ReplayWebSocketEndpoint(
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private bool _open = true;
+
+        /// <summary>The recording starts again (looping): see <see cref="ReplayConnectionBooks.Restart"/>.</summary>
+        internal void Restart() => books.Restart();
 
         /// <summary>Whether client messages can be answered on this stream (Kraken, OKX).</summary>
         internal bool Answers => books.Answers;

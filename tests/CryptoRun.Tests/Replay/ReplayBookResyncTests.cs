@@ -349,6 +349,24 @@ public sealed class ReplayBookResyncTests
         Assert.Equal(LastUpdateIds(recorded.Take(60), symbol)[^1], await LastUpdateIdAsync()); // still the newer one
     }
 
+    [Fact]
+    public async Task Binance_Looping_RestDepthStartsAgainFromTheRecordedSnapshotEachCycle()
+    {
+        var recorded = Recorded("BINANCE.ws.");
+        var clock = new ManualClock(ReplayFixture.Now);
+        await using var server = await ReplayServer.StartAsync(new ReplayOptions { TimeProvider = clock, DataRoot = TestData.Root });
+        using var timeout = Timeout();
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var symbol = RecordedDepth("BINANCE").Keys.Order(StringComparer.Ordinal).First(s => LastUpdateIds(recorded.Take(60), s).Count > 0 && LastUpdateIds(recorded, s)[^1] > LastUpdateIds(recorded.Take(60), s)[^1]);
+
+        using var client = await ConnectAsync(server, $"binance?speed=0&loop=true&silent_after={recorded.Count + 60}", timeout.Token);
+        await ReceiveCountAsync(client, recorded.Count + 60, timeout.Token);
+        var body = await http.GetStringAsync(new Uri($"/api/v3/depth?symbol={symbol}&limit=100", UriKind.Relative), timeout.Token);
+
+        using var document = JsonDocument.Parse(body);
+        Assert.Equal(LastUpdateIds(recorded.Take(60), symbol)[^1], document.RootElement.GetProperty("lastUpdateId").GetInt64());
+    }
+
     /// <summary>The <c>u</c> of each of <paramref name="symbol"/>'s depth updates in the frames, past the recorded snapshot.</summary>
     private static List<long> LastUpdateIds(IEnumerable<string> frames, string symbol)
     {

@@ -163,6 +163,7 @@ public sealed class ReplayServer : IAsyncDisposable
 
         var captures = CaptureFolder(options.DataRoot);
         var venues = new List<IReplayVenue>();
+        var liveBooks = new ReplayLiveBooks();
         foreach (var (venue, prefix) in CapturePrefixes)
         {
             var responses = new List<RecordedResponse>();
@@ -180,8 +181,8 @@ public sealed class ReplayServer : IAsyncDisposable
             var context = new ReplayVenueContext(venue, options.TimeProvider, loaded.Where(s => s.Source.Venue == venue).ToList(), responses, frames, options.EnforceLimits);
             venues.Add(venue switch
             {
-                "binance" => new BinanceReplay(BinanceApi.Spot, context),
-                "binance-usdm" => new BinanceReplay(BinanceApi.UsdM, context),
+                "binance" => new BinanceReplay(BinanceApi.Spot, context, liveBooks),
+                "binance-usdm" => new BinanceReplay(BinanceApi.UsdM, context, liveBooks),
                 "kraken" => new KrakenReplay(context),
                 "coinbase" => new CoinbaseReplay(context),
                 "hyperliquid" => new HyperliquidReplay(context, RestSamples.Folder(options.DataRoot, "hyperliquid")),
@@ -223,6 +224,7 @@ public sealed class ReplayServer : IAsyncDisposable
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.Use(new ReplayWebSocketEndpoint(
             streams,
+            liveBooks,
             log,
             options.TimeProvider,
             options.WebSocketSpeed,

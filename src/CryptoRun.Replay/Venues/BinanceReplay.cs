@@ -4,6 +4,7 @@ using System.Text.Json;
 using CryptoRun.Domain;
 using CryptoRun.Replay.Limits;
 using CryptoRun.Replay.Recordings;
+using CryptoRun.Replay.WebSockets;
 using CryptoRun.Venues.Binance;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,8 +15,9 @@ namespace CryptoRun.Replay.Venues;
 /// <summary>
 /// Binance spot (<c>/api/v3</c>) or USD-M futures (<c>/fapi/v1</c>) as recorded: <c>exchangeInfo</c>
 /// (recorded symbol entries of the instruments held), <c>klines</c> (max 1000 spot / 1500 USD-M;
-/// ascending; <c>startTime</c>/<c>endTime</c> inclusive on open time), <c>depth</c> (the recorded
-/// REST snapshots), <c>aggTrades</c> (recorded <c>@aggTrade</c> frames), <c>ticker/24hr</c> (from the
+/// ascending; <c>startTime</c>/<c>endTime</c> inclusive on open time), <c>depth</c> (the book of the
+/// stream's latest WebSocket connection once it has gone past the recorded REST snapshot, else that
+/// snapshot; see <see cref="ReplayLiveBooks"/>), <c>aggTrades</c> (recorded <c>@aggTrade</c> frames), <c>ticker/24hr</c> (from the
 /// candle series; see <see cref="Ticker24h"/>), <c>time</c>, <c>ping</c>;
 /// errors as <c>{"code": -1121, "msg": "Invalid symbol."}</c> with HTTP 400; the used weight of the
 /// current minute in <c>X-MBX-USED-WEIGHT-1M</c> and <c>X-MBX-USED-WEIGHT</c> on every answer, with the
@@ -46,9 +48,12 @@ internal sealed class BinanceReplay : IReplayVenue
     private readonly List<Instrument> _instruments = [];
     private readonly string _rateLimits = "[]";
     private readonly BinanceWeightLimiter _limiter;
+    private readonly ReplayLiveBooks? _liveBooks;
 
-    internal BinanceReplay(BinanceApi api, ReplayVenueContext context)
+    /// <summary>The venue of <paramref name="api"/>; <paramref name="liveBooks"/>, when given, gets the recorded depth snapshots and answers <c>depth</c> from the WebSocket stream of the same name.</summary>
+    internal BinanceReplay(BinanceApi api, ReplayVenueContext context, ReplayLiveBooks? liveBooks = null)
     {
+        _liveBooks = liveBooks;
         _api = api;
         _context = context;
         _futures = api == BinanceApi.UsdM;
@@ -81,6 +86,7 @@ internal sealed class BinanceReplay : IReplayVenue
             }
         }
 
+        liveBooks?.SetRecordedDepth(api.Name, _depth);
         foreach (var frame in context.Frames)
         {
             if (!frame.Payload.Contains("@aggTrade", StringComparison.Ordinal))
@@ -380,6 +386,11 @@ internal sealed class BinanceReplay : IReplayVenue
         }
 
         limit = Math.Clamp(limit, 1, _api.MaxDepth);
+        if (_liveBooks is not null && _liveBooks.TryDepth(_api.Name, symbol, limit, out var live))
+        {
+            return Reply(context, live);
+        }
+
         return Reply(context, ReplayHttp.Json(w =>
         {
             w.WriteStartObject();

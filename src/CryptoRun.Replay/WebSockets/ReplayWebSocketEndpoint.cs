@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using CryptoRun.Replay.Venues;
 using Microsoft.AspNetCore.Http;
@@ -7,8 +8,12 @@ namespace CryptoRun.Replay.WebSockets;
 /// <summary>
 /// Serves <c>ws://127.0.0.1:PORT/ws/{stream}</c>: on connect, the stream's recorded frames as text
 /// frames, byte-exact, in order, paced by their recorded gaps over the speed; then a close
-/// (NormalClosure), or the recording again when looping. Client messages (subscriptions, pings) are
-/// read and ignored. Faults come from the query (<see cref="ReplayStreamSettings"/>). Each
+/// (NormalClosure), or the recording again when looping. Each connection keeps the books its sent
+/// frames build (<see cref="ReplayConnectionBooks"/>): a Kraken or OKX book subscribe/unsubscribe the
+/// client sends is answered with the venue's ack and, for a subscribe, a snapshot of that book, and
+/// the Binance streams' books answer REST <c>depth</c> (through <see cref="ReplayLiveBooks"/>); other
+/// client messages (pings, other channels) are read and ignored. One writer: a recorded frame and an
+/// answer never interleave. Faults come from the query (<see cref="ReplayStreamSettings"/>). Each
 /// connection attempt is logged with its answer (101, or 400/404 with a JSON message).
 /// </summary>
 /// <remarks>
@@ -20,6 +25,7 @@ namespace CryptoRun.Replay.WebSockets;
 /// </remarks>
 internal sealed class ReplayWebSocketEndpoint(
     ReplayStreams streams,
+    ReplayLiveBooks liveBooks,
     ReplayRequestLog log,
     TimeProvider time,
     double speed,
@@ -28,6 +34,9 @@ internal sealed class ReplayWebSocketEndpoint(
 {
     /// <summary>The path prefix of the streams.</summary>
     internal const string PathPrefix = "/ws/";
+
+    /// <summary>The longest client message answered (longer ones are read and ignored), in bytes.</summary>
+    private const int MaxRequestBytes = 64 * 1024;
 
     private enum Outcome
     {
@@ -110,31 +119,37 @@ internal sealed class ReplayWebSocketEndpoint(
             return;
         }
 
+        var books = liveBooks.Open(recording);
         var webSocket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
-        await ServeAsync(context, webSocket, recording, settings).ConfigureAwait(false);
+        await ServeAsync(context, webSocket, recording, settings, books).ConfigureAwait(false);
     }
 
-    private async Task ServeAsync(HttpContext context, WebSocket webSocket, ReplayStreamRecording recording, ReplayStreamSettings settings)
+    private async Task ServeAsync(HttpContext context, WebSocket webSocket, ReplayStreamRecording recording, ReplayStreamSettings settings, ReplayConnectionBooks books)
     {
         var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
         var clientClosed = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token);
-        var receiving = ReceiveUntilCloseAsync(webSocket, clientClosed, lifetime.Token);
+        var writer = new Writer(webSocket, books);
+        var receiving = ReceiveUntilCloseAsync(webSocket, writer, clientClosed, lifetime.Token);
         void Release()
         {
             clientClosed.Dispose();
             lifetime.Dispose();
+            writer.Dispose();
             webSocket.Dispose();
         }
 
         Outcome outcome;
         try
         {
-            outcome = await SendAsync(webSocket, recording, settings, clientClosed.Token, lifetime.Token).ConfigureAwait(false);
+            outcome = await SendAsync(writer, recording, settings, clientClosed.Token, lifetime.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
             outcome = Outcome.Interrupted;
         }
+
+        // No answer after the last recorded frame: what follows is the close, the drop or silence.
+        await writer.StopAsync().ConfigureAwait(false);
 
         if (outcome == Outcome.Dropped)
         {
@@ -168,7 +183,7 @@ internal sealed class ReplayWebSocketEndpoint(
 
     /// <summary>Sends the planned frames on the replay clock; stops early (Interrupted) once the client has sent a close.</summary>
     private async Task<Outcome> SendAsync(
-        WebSocket webSocket,
+        Writer writer,
         ReplayStreamRecording recording,
         ReplayStreamSettings settings,
         CancellationToken clientClosed,
@@ -176,6 +191,7 @@ internal sealed class ReplayWebSocketEndpoint(
     {
         var start = time.GetTimestamp();
         var sent = 0;
+        var previous = -1; // the recorded frame sent last: back at 0 from another, the recording starts again
         foreach (var planned in ReplayFramePlan.Plan(recording, settings))
         {
             if (sent == settings.DropAfter)
@@ -205,15 +221,18 @@ internal sealed class ReplayWebSocketEndpoint(
                 return Outcome.Interrupted;
             }
 
-            var payload = recording.Payloads[planned.Index];
-            if (planned.Corrupt)
+            if (planned.Index == 0 && previous > 0)
             {
-                payload = ReplayFramePlan.Corrupt(payload);
+                writer.Restart();
             }
+
+            previous = planned.Index;
+            var recorded = recording.Payloads[planned.Index];
+            var payload = planned.Corrupt ? ReplayFramePlan.Corrupt(recorded) : recorded;
 
             // Not cancelled by the client's close (a cancelled send aborts the socket, and the
             // close could not be answered); only by its disconnect or the server's stop.
-            await webSocket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, lifetime).ConfigureAwait(false);
+            await writer.SendRecordedAsync(recorded, payload, lifetime).ConfigureAwait(false);
             sent++;
         }
 
@@ -223,12 +242,16 @@ internal sealed class ReplayWebSocketEndpoint(
     }
 
     /// <summary>
-    /// Reads and ignores client messages (subscriptions, pings) until the client's close frame
-    /// (then cancels <paramref name="clientClosed"/>), its disconnect, or the server's stop.
+    /// Reads client messages until the client's close frame (then cancels <paramref name="clientClosed"/>),
+    /// its disconnect, or the server's stop; a book subscribe/unsubscribe of the stream's venue is answered
+    /// (<see cref="ReplayConnectionBooks.Answer"/>), anything else (pings, other channels, messages over
+    /// <see cref="MaxRequestBytes"/>) is ignored.
     /// </summary>
-    private static async Task ReceiveUntilCloseAsync(WebSocket webSocket, CancellationTokenSource clientClosed, CancellationToken lifetime)
+    private static async Task ReceiveUntilCloseAsync(WebSocket webSocket, Writer writer, CancellationTokenSource clientClosed, CancellationToken lifetime)
     {
         var buffer = new byte[4096];
+        var message = new ArrayBufferWriter<byte>(4096);
+        var tooLong = false;
         try
         {
             while (true)
@@ -237,6 +260,28 @@ internal sealed class ReplayWebSocketEndpoint(
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
                     return;
+                }
+
+                if (!writer.Answers)
+                {
+                    continue;
+                }
+
+                tooLong |= message.WrittenCount + received.Count > MaxRequestBytes;
+                if (!tooLong)
+                {
+                    message.Write(buffer.AsSpan(0, received.Count));
+                }
+
+                if (received.EndOfMessage)
+                {
+                    if (!tooLong && received.MessageType == WebSocketMessageType.Text)
+                    {
+                        await writer.AnswerAsync(message.WrittenSpan.ToArray(), lifetime).ConfigureAwait(false);
+                    }
+
+                    message.ResetWrittenCount();
+                    tooLong = false;
                 }
             }
         }
@@ -274,4 +319,68 @@ internal sealed class ReplayWebSocketEndpoint(
             w.WriteString("message", message);
             w.WriteEndObject();
         }));
+
+    /// <summary>
+    /// The connection's one writer: recorded frames (applied to the books as they go) and answers to
+    /// client messages (built from the books under the same gate), never interleaved.
+    /// </summary>
+    private sealed class Writer(WebSocket webSocket, ReplayConnectionBooks books) : IDisposable
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private bool _open = true;
+
+        /// <summary>The recording starts again (looping): see <see cref="ReplayConnectionBooks.Restart"/>.</summary>
+        internal void Restart() => books.Restart();
+
+        /// <summary>Whether client messages can be answered on this stream (Kraken, OKX).</summary>
+        internal bool Answers => books.Answers;
+
+        /// <summary>Applies the recorded frame to the books, then sends <paramref name="payload"/> (the frame, corrupted or not).</summary>
+        internal async Task SendRecordedAsync(byte[] recorded, byte[] payload, CancellationToken lifetime)
+        {
+            await _gate.WaitAsync(lifetime).ConfigureAwait(false);
+            try
+            {
+                // Applied first: once a client has the frame, the books (and REST depth) include it.
+                books.Apply(recorded);
+                await webSocket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, lifetime).ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        /// <summary>Sends the answer to a client message, if any, unless the recorded frames have ended.</summary>
+        internal async Task AnswerAsync(byte[] request, CancellationToken lifetime)
+        {
+            await _gate.WaitAsync(lifetime).ConfigureAwait(false);
+            try
+            {
+                if (!_open)
+                {
+                    return;
+                }
+
+                foreach (var frame in books.Answer(request))
+                {
+                    await webSocket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, lifetime).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        /// <summary>Ends answering: waits for an answer being sent, then sends no more.</summary>
+        internal async Task StopAsync()
+        {
+            await _gate.WaitAsync().ConfigureAwait(false);
+            _open = false;
+            _gate.Release();
+        }
+
+        public void Dispose() => _gate.Dispose();
+    }
 }

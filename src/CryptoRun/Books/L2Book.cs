@@ -27,8 +27,8 @@ public readonly record struct BookEntry(decimal Price, decimal Size, string Pric
 /// </summary>
 public sealed class L2Book
 {
-    private readonly Side _bids = new(descending: true);
-    private readonly Side _asks = new(descending: false);
+    private readonly Side _bids = new(bestIsHighest: true);
+    private readonly Side _asks = new(bestIsHighest: false);
 
     /// <summary>Creates an empty book.</summary>
     /// <param name="instrument">The instrument.</param>
@@ -158,30 +158,36 @@ public sealed class L2Book
         }
     }
 
-    /// <summary>One side: a sorted array of entries, best first.</summary>
-    private sealed class Side(bool descending) : IReadOnlyList<BookEntry>
+    /// <summary>
+    /// One side: entries in a sorted array stored worst first, so the best level is at the end. Venues change levels
+    /// near the top of the book far more often than deep ones; stored this way a change there moves only the few
+    /// entries after it, and dropping the worst levels beyond the depth just advances the start of the live window.
+    /// </summary>
+    private sealed class Side(bool bestIsHighest) : IReadOnlyList<BookEntry>
     {
         private BookEntry[] _items = new BookEntry[64];
+        private int _start = 32;
 
         public int Count { get; private set; }
 
-        public BookEntry this[int index] => index < Count ? _items[index] : throw new ArgumentOutOfRangeException(nameof(index));
+        /// <summary>Best first: index 0 is the best level.</summary>
+        public BookEntry this[int index]
+            => (uint)index < (uint)Count ? _items[_start + Count - 1 - index] : throw new ArgumentOutOfRangeException(nameof(index));
 
         public void Set(LevelChange change)
         {
-            var index = Find(change.Price);
-            var found = index >= 0;
+            var position = Find(change.Price);
+            var found = position >= 0;
             if (!found)
             {
-                index = ~index;
+                position = ~position;
             }
 
             if (change.Size == 0)
             {
                 if (found)
                 {
-                    Array.Copy(_items, index + 1, _items, index, Count - index - 1);
-                    Count--;
+                    RemoveAt(position);
                 }
 
                 return;
@@ -190,26 +196,25 @@ public sealed class L2Book
             var entry = new BookEntry(change.Price, change.Size, change.PriceText, change.SizeText);
             if (found)
             {
-                _items[index] = entry;
+                _items[_start + position] = entry;
                 return;
             }
 
-            if (Count == _items.Length)
-            {
-                Array.Resize(ref _items, _items.Length * 2);
-            }
-
-            Array.Copy(_items, index, _items, index + 1, Count - index);
-            _items[index] = entry;
-            Count++;
+            InsertAt(position, entry);
         }
 
-        public void Clear() => Count = 0;
+        public void Clear()
+        {
+            Count = 0;
+            _start = _items.Length / 2;
+        }
 
+        /// <summary>Keeps the best <paramref name="depth"/> levels: the worst are at the start of the window.</summary>
         public void Truncate(int depth)
         {
             if (Count > depth)
             {
+                _start += Count - depth;
                 Count = depth;
             }
         }
@@ -218,21 +223,76 @@ public sealed class L2Book
         {
             for (var i = 0; i < Count; i++)
             {
-                yield return _items[i];
+                yield return this[i];
             }
         }
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-        // Binary search in best-first order: the index when found, else the complement of where it would go.
+        private void RemoveAt(int position)
+        {
+            var before = position;
+            var after = Count - position - 1;
+            if (before < after)
+            {
+                Array.Copy(_items, _start, _items, _start + 1, before);
+                _start++;
+            }
+            else
+            {
+                Array.Copy(_items, _start + position + 1, _items, _start + position, after);
+            }
+
+            Count--;
+        }
+
+        private void InsertAt(int position, BookEntry entry)
+        {
+            var before = position;
+            var after = Count - position;
+            if (before < after && _start > 0)
+            {
+                Array.Copy(_items, _start, _items, _start - 1, before);
+                _start--;
+            }
+            else
+            {
+                if (_start + Count == _items.Length)
+                {
+                    Grow();
+                }
+
+                Array.Copy(_items, _start + position, _items, _start + position + 1, after);
+            }
+
+            _items[_start + position] = entry;
+            Count++;
+        }
+
+        /// <summary>Makes room at the end: recentres the window when half the array is free, else doubles it.</summary>
+        private void Grow()
+        {
+            var items = Count * 2 <= _items.Length ? _items : new BookEntry[_items.Length * 2];
+            var start = (items.Length - Count) / 2;
+            Array.Copy(_items, _start, items, start, Count);
+            if (ReferenceEquals(items, _items))
+            {
+                Array.Clear(_items, start + Count, _items.Length - start - Count);
+            }
+
+            _items = items;
+            _start = start;
+        }
+
+        // Binary search in storage order (worst first): the position when found, else the complement of where it would go.
         private int Find(decimal price)
         {
             int low = 0, high = Count - 1;
             while (low <= high)
             {
                 var middle = (low + high) >>> 1;
-                var comparison = _items[middle].Price.CompareTo(price);
-                if (descending)
+                var comparison = _items[_start + middle].Price.CompareTo(price);
+                if (!bestIsHighest)
                 {
                     comparison = -comparison;
                 }

@@ -42,8 +42,10 @@ public sealed class StreamClientReplayTests
         {
             var events = await StreamReplayKit.ReadUntilAsync(subscriber, StreamReplayKit.IsReconnecting);
             var rebuilt = StreamReplayKit.Rebuild(events, protocol.BookDepth);
-            Assert.Single(events.OfType<BookSnapshotEvent>());
-            Assert.Equal(frames.Count(f => f.EndsWith($"\"{pair}\"]", StringComparison.Ordinal) && f.Contains("\"book-", StringComparison.Ordinal)) - 1, events.OfType<BookDeltaEvent>().Count());
+            // The recorded snapshot, and one more when the client's subscribe reaches the replay after the stream has passed it
+            // (the replay then answers with a snapshot of the book so far, as Kraken answers a subscribe).
+            Assert.InRange(events.OfType<BookSnapshotEvent>().Count(), 1, 2);
+            Assert.Equal(frames.Count(f => f.EndsWith($"\"{pair}\"]", StringComparison.Ordinal) && f.Contains("\"as\":", StringComparison.Ordinal) == false && f.Contains("\"book-", StringComparison.Ordinal)), events.OfType<BookDeltaEvent>().Count());
             Assert.All(events.OfType<BookDeltaEvent>(), d => Assert.True(d.ChecksumVerified));
             Assert.Empty(events.OfType<GapEvent>());
             Assert.Equal(naive[pair].Bids, rebuilt.Bids);
@@ -90,7 +92,7 @@ public sealed class StreamClientReplayTests
             var rebuilt = StreamReplayKit.Rebuild(events);
             Assert.Equal(naive[id].Bids, rebuilt.Bids);
             Assert.Equal(naive[id].Asks, rebuilt.Asks);
-            Assert.Single(events.OfType<BookSnapshotEvent>());
+            Assert.InRange(events.OfType<BookSnapshotEvent>().Count(), 1, 2);
             Assert.Empty(events.OfType<GapEvent>());
             Assert.All(events.OfType<BookDeltaEvent>(), d => Assert.True(d.ChecksumVerified));
         }

@@ -58,7 +58,7 @@ internal static class RecordedSnapshots
         return books;
     }
 
-    /// <summary>Binance <c>bookTicker</c> frames from BINANCE.ws.1.0 (84 frames over four symbols).</summary>
+    /// <summary>Binance <c>bookTicker</c> frames from BINANCE.ws.1.0 (84 frames over three symbols).</summary>
     internal static List<RecordedTicker> BinanceTickers()
     {
         var instruments = Instruments();

@@ -1,7 +1,10 @@
 namespace CryptoRun.Caching;
 
-/// <summary>The warm tier's four caches (seed 001 section 2), each with its own TTL.</summary>
-public enum CacheTier
+/// <summary>
+/// The warm tier's four caches (seed 001 section 2), each with its own TTL. Named apart from
+/// <c>CryptoRun.Providers.CacheTier</c> (the router's freshness classes None/Hot/Warm/Cold) so both can be in scope.
+/// </summary>
+public enum TtlTier
 {
     /// <summary>Streaming price updates; 5 s.</summary>
     PricesHot = 0,
@@ -24,35 +27,35 @@ public enum CacheTier
 /// </remarks>
 public sealed record CacheTiersOptions
 {
-    /// <summary>TTL of <see cref="CacheTier.PricesHot"/>.</summary>
+    /// <summary>TTL of <see cref="TtlTier.PricesHot"/>.</summary>
     /// <value>5 seconds.</value>
     public TimeSpan PricesHotTtl { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>TTL of <see cref="CacheTier.PricesWarm"/>.</summary>
+    /// <summary>TTL of <see cref="TtlTier.PricesWarm"/>.</summary>
     /// <value>30 seconds.</value>
     public TimeSpan PricesWarmTtl { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>TTL of <see cref="CacheTier.VolumesVadr"/>.</summary>
+    /// <summary>TTL of <see cref="TtlTier.VolumesVadr"/>.</summary>
     /// <value>120 seconds.</value>
     public TimeSpan VolumesVadrTtl { get; init; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>TTL of <see cref="CacheTier.TokenMeta"/>.</summary>
+    /// <summary>TTL of <see cref="TtlTier.TokenMeta"/>.</summary>
     /// <value>24 hours.</value>
     public TimeSpan TokenMetaTtl { get; init; } = TimeSpan.FromHours(24);
 
-    /// <summary>Most entries of <see cref="CacheTier.PricesHot"/>.</summary>
+    /// <summary>Most entries of <see cref="TtlTier.PricesHot"/>.</summary>
     /// <value>4 000.</value>
     public int PricesHotCapacity { get; init; } = 4_000;
 
-    /// <summary>Most entries of <see cref="CacheTier.PricesWarm"/>.</summary>
+    /// <summary>Most entries of <see cref="TtlTier.PricesWarm"/>.</summary>
     /// <value>4 000.</value>
     public int PricesWarmCapacity { get; init; } = 4_000;
 
-    /// <summary>Most entries of <see cref="CacheTier.VolumesVadr"/>.</summary>
+    /// <summary>Most entries of <see cref="TtlTier.VolumesVadr"/>.</summary>
     /// <value>1 000.</value>
     public int VolumesVadrCapacity { get; init; } = 1_000;
 
-    /// <summary>Most entries of <see cref="CacheTier.TokenMeta"/>.</summary>
+    /// <summary>Most entries of <see cref="TtlTier.TokenMeta"/>.</summary>
     /// <value>1 000.</value>
     public int TokenMetaCapacity { get; init; } = 1_000;
 }
@@ -64,7 +67,7 @@ public sealed record CacheTiersOptions
 /// <param name="TokenMeta">The 24 h token-metadata tier.</param>
 public sealed record CacheStats(CacheTierStats PricesHot, CacheTierStats PricesWarm, CacheTierStats VolumesVadr, CacheTierStats TokenMeta)
 {
-    /// <summary>The four tiers in <see cref="CacheTier"/> order.</summary>
+    /// <summary>The four tiers in <see cref="TtlTier"/> order.</summary>
     public IReadOnlyList<CacheTierStats> Tiers => [PricesHot, PricesWarm, VolumesVadr, TokenMeta];
 
     /// <summary>Hits over lookups across all tiers, 0 to 1; 0 before the first lookup.</summary>
@@ -79,8 +82,8 @@ public sealed record CacheStats(CacheTierStats PricesHot, CacheTierStats PricesW
 }
 
 /// <summary>
-/// The warm tier's TTL caches (seed 001 section 2): <see cref="CacheTier.PricesHot"/> 5 s, <see cref="CacheTier.PricesWarm"/>
-/// 30 s, <see cref="CacheTier.VolumesVadr"/> 120 s, <see cref="CacheTier.TokenMeta"/> 24 h, each a <see cref="TtlCache{TKey, TValue}"/>
+/// The warm tier's TTL caches (seed 001 section 2): <see cref="TtlTier.PricesHot"/> 5 s, <see cref="TtlTier.PricesWarm"/>
+/// 30 s, <see cref="TtlTier.VolumesVadr"/> 120 s, <see cref="TtlTier.TokenMeta"/> 24 h, each a <see cref="TtlCache{TKey, TValue}"/>
 /// keyed by string (for example <c>binance:BTC/USDT</c>), LRU-bounded, thread-safe, single-flight, on one clock.
 /// </summary>
 public sealed class CacheTiers
@@ -97,10 +100,10 @@ public sealed class CacheTiers
         var o = options ?? new CacheTiersOptions();
         _tiers =
         [
-            new(nameof(CacheTier.PricesHot), o.PricesHotTtl, o.PricesHotCapacity, clock, StringComparer.Ordinal),
-            new(nameof(CacheTier.PricesWarm), o.PricesWarmTtl, o.PricesWarmCapacity, clock, StringComparer.Ordinal),
-            new(nameof(CacheTier.VolumesVadr), o.VolumesVadrTtl, o.VolumesVadrCapacity, clock, StringComparer.Ordinal),
-            new(nameof(CacheTier.TokenMeta), o.TokenMetaTtl, o.TokenMetaCapacity, clock, StringComparer.Ordinal),
+            new(nameof(TtlTier.PricesHot), o.PricesHotTtl, o.PricesHotCapacity, clock, StringComparer.Ordinal),
+            new(nameof(TtlTier.PricesWarm), o.PricesWarmTtl, o.PricesWarmCapacity, clock, StringComparer.Ordinal),
+            new(nameof(TtlTier.VolumesVadr), o.VolumesVadrTtl, o.VolumesVadrCapacity, clock, StringComparer.Ordinal),
+            new(nameof(TtlTier.TokenMeta), o.TokenMetaTtl, o.TokenMetaCapacity, clock, StringComparer.Ordinal),
         ];
     }
 
@@ -108,7 +111,7 @@ public sealed class CacheTiers
     /// <param name="tier">The tier.</param>
     /// <returns>The cache.</returns>
     /// <exception cref="ArgumentOutOfRangeException">Not a defined tier.</exception>
-    public TtlCache<string, object> this[CacheTier tier] =>
+    public TtlCache<string, object> this[TtlTier tier] =>
         (int)tier >= 0 && (int)tier < _tiers.Length ? _tiers[(int)tier] : throw new ArgumentOutOfRangeException(nameof(tier), tier, "not a cache tier");
 
     /// <summary>The fresh value of a key in a tier, or the factory's value, stored; single-flight per tier and key.</summary>
@@ -119,7 +122,7 @@ public sealed class CacheTiers
     /// <param name="cancellationToken">Cancels this caller's wait (and the load, when this caller runs it).</param>
     /// <returns>The value.</returns>
     /// <exception cref="InvalidCastException">The key holds a value of another type; the message names tier, key and both types.</exception>
-    public async Task<T> GetOrAddAsync<T>(CacheTier tier, string key, Func<CancellationToken, Task<T>> factory, CancellationToken cancellationToken = default)
+    public async Task<T> GetOrAddAsync<T>(TtlTier tier, string key, Func<CancellationToken, Task<T>> factory, CancellationToken cancellationToken = default)
         where T : notnull
     {
         ArgumentNullException.ThrowIfNull(factory);

@@ -348,7 +348,7 @@ public sealed class PointInTimeStore
         catch
         {
             // Without its metadata the data file would make every as-of read of its time throw: take it back.
-            File.Delete(dataPath);
+            TryDelete(dataPath);
             throw;
         }
 
@@ -369,15 +369,27 @@ public sealed class PointInTimeStore
 
             File.Move(temp, path, overwrite: false);
         }
-        catch (IOException) when (File.Exists(path))
+        catch (IOException e) when (File.Exists(path))
         {
-            File.Delete(temp);
-            throw new InvalidOperationException($"snapshot id '{id}' already exists ({path}); snapshots are never overwritten");
+            TryDelete(temp);
+            throw new InvalidOperationException($"snapshot id '{id}' already exists ({path}); snapshots are never overwritten", e);
         }
         catch
         {
-            File.Delete(temp);
+            TryDelete(temp);
             throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The original failure matters more; a leftover .tmp is ignored by reads and removed by cleanup.
         }
     }
 

@@ -12,26 +12,26 @@ public sealed class CacheTiersTests
     public async Task Tiers_SeedTtls_EachExpiresAtItsOwnTtl()
     {
         var tiers = new CacheTiers(_clock);
-        foreach (var tier in Enum.GetValues<CacheTier>())
+        foreach (var tier in Enum.GetValues<TtlTier>())
         {
             await tiers.GetOrAddAsync(tier, "binance:BTC/USDT", _ => Task.FromResult(42m));
         }
 
-        bool Fresh(CacheTier tier) => tiers[tier].TryGet("binance:BTC/USDT", out _);
+        bool Fresh(TtlTier tier) => tiers[tier].TryGet("binance:BTC/USDT", out _);
 
         _clock.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromTicks(1));
-        Assert.True(Fresh(CacheTier.PricesHot));
+        Assert.True(Fresh(TtlTier.PricesHot));
         _clock.Advance(TimeSpan.FromTicks(1));
-        Assert.False(Fresh(CacheTier.PricesHot));
-        Assert.True(Fresh(CacheTier.PricesWarm));
+        Assert.False(Fresh(TtlTier.PricesHot));
+        Assert.True(Fresh(TtlTier.PricesWarm));
         _clock.Advance(TimeSpan.FromSeconds(25));
-        Assert.False(Fresh(CacheTier.PricesWarm));
-        Assert.True(Fresh(CacheTier.VolumesVadr));
+        Assert.False(Fresh(TtlTier.PricesWarm));
+        Assert.True(Fresh(TtlTier.VolumesVadr));
         _clock.Advance(TimeSpan.FromSeconds(90));
-        Assert.False(Fresh(CacheTier.VolumesVadr));
-        Assert.True(Fresh(CacheTier.TokenMeta));
+        Assert.False(Fresh(TtlTier.VolumesVadr));
+        Assert.True(Fresh(TtlTier.TokenMeta));
         _clock.Advance(TimeSpan.FromHours(24) - TimeSpan.FromSeconds(120));
-        Assert.False(Fresh(CacheTier.TokenMeta));
+        Assert.False(Fresh(TtlTier.TokenMeta));
 
         var stats = tiers.Stats();
         Assert.Equal([TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(120), TimeSpan.FromHours(24)], stats.Tiers.Select(t => t.Ttl));
@@ -45,15 +45,15 @@ public sealed class CacheTiersTests
     public async Task GetOrAddAsync_SameKeyDifferentTiers_Independent_AndWrongTypeNamesTheKey()
     {
         var tiers = new CacheTiers(_clock, new CacheTiersOptions { PricesHotCapacity = 2 });
-        Assert.Equal(1m, await tiers.GetOrAddAsync(CacheTier.PricesHot, "k", _ => Task.FromResult(1m)));
-        Assert.Equal("meta", await tiers.GetOrAddAsync(CacheTier.TokenMeta, "k", _ => Task.FromResult("meta")));
-        Assert.Equal(1m, await tiers.GetOrAddAsync(CacheTier.PricesHot, "k", _ => Task.FromResult(2m)));
+        Assert.Equal(1m, await tiers.GetOrAddAsync(TtlTier.PricesHot, "k", _ => Task.FromResult(1m)));
+        Assert.Equal("meta", await tiers.GetOrAddAsync(TtlTier.TokenMeta, "k", _ => Task.FromResult("meta")));
+        Assert.Equal(1m, await tiers.GetOrAddAsync(TtlTier.PricesHot, "k", _ => Task.FromResult(2m)));
 
-        var e = await Assert.ThrowsAsync<InvalidCastException>(() => tiers.GetOrAddAsync(CacheTier.TokenMeta, "k", _ => Task.FromResult(3)));
+        var e = await Assert.ThrowsAsync<InvalidCastException>(() => tiers.GetOrAddAsync(TtlTier.TokenMeta, "k", _ => Task.FromResult(3)));
         Assert.Contains("TokenMeta key 'k'", e.Message, StringComparison.Ordinal);
 
-        await tiers.GetOrAddAsync(CacheTier.PricesHot, "a", _ => Task.FromResult(1m));
-        await tiers.GetOrAddAsync(CacheTier.PricesHot, "b", _ => Task.FromResult(1m));
+        await tiers.GetOrAddAsync(TtlTier.PricesHot, "a", _ => Task.FromResult(1m));
+        await tiers.GetOrAddAsync(TtlTier.PricesHot, "b", _ => Task.FromResult(1m));
         var hot = tiers.Stats().PricesHot;
         Assert.Equal(("PricesHot", 2, 2, 1L), (hot.Name, hot.Capacity, hot.Entries, hot.Evictions));
     }

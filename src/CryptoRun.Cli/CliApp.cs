@@ -69,6 +69,7 @@ public static class CliApp
             bars,
             ProvidersProbeCommand.Create(environment),
             ProbeDataCommand.Create(environment),
+            PitCommand.Create(environment),
             IngestCommand.Create(environment),
             replay,
         };

@@ -20,6 +20,7 @@ internal static class ErrorReport
             VenueRateLimitedException limited => (ExitCodes.VenueFailure, $"{limited.Message} (rate limited; retry after {limited.RetryAfter?.TotalSeconds ?? 0:0} s)"),
             VenueException => (ExitCodes.VenueFailure, exception.Message),
             CandleFileException => (ExitCodes.DataError, exception.Message),
+            Snapshots.SnapshotIntegrityException => (ExitCodes.DataError, exception.Message),
             SqliteException sqlite => (ExitCodes.StoreError, $"store error: {sqlite.Message}"),
             Npgsql.NpgsqlException postgres => (ExitCodes.StoreError, $"store error (PostgreSQL): {postgres.Message}"),
             InvalidOperationException when exception.Message.Contains("schema version", StringComparison.Ordinal) => (ExitCodes.StoreError, exception.Message),

@@ -5,6 +5,7 @@ using CryptoRun.Analytics;
 using CryptoRun.Domain;
 using CryptoRun.Facade;
 using CryptoRun.Providers;
+using CryptoRun.Snapshots;
 using CryptoRun.Streaming;
 using CryptoRun.Venues;
 using Spectre.Console;
@@ -30,11 +31,12 @@ internal static class ProbeDataCommand
         format.AcceptOnlyFromAmong("table", "jsonl");
         var maxEvents = new Option<int?>("--max-events") { Description = "Stop streaming after this many events (for automation)" };
         var ws = new Option<string?>("--ws") { Description = "The WebSocket URL (default: the venue's, or ws://HOST:PORT/ws/VENUE when --endpoint points the venue at a replay venue)" };
+        var pit = new Option<string?>("--pit") { Description = "Also keep the snapshot's book and ticker in the point-in-time store in this folder (the cold tier; see `pit show`)" };
         var endpoint = CliOptions.Endpoint();
         var config = CliOptions.Config();
         var probe = new Command("data", "Probe one instrument's data: a REST snapshot, or a live WebSocket view (--stream)")
         {
-            venue, pair, mins, stream, format, maxEvents, ws, endpoint, config,
+            venue, pair, mins, stream, format, maxEvents, ws, pit, endpoint, config,
         };
         probe.SetAction((parse, cancellationToken) => RunAsync(
             environment,
@@ -46,13 +48,14 @@ internal static class ProbeDataCommand
                 parse.GetRequiredValue(format),
                 parse.GetValue(maxEvents),
                 parse.GetValue(ws),
+                parse.GetValue(pit),
                 parse.GetValue(endpoint) ?? [],
                 parse.GetValue(config)),
             cancellationToken));
         return new Command("probe", "Probe data: one instrument's snapshot or live stream") { probe };
     }
 
-    private sealed record Request(string Venue, string Pair, double Minutes, bool Stream, string Format, int? MaxEvents, string? Ws, IReadOnlyList<string> Endpoints, string? Config);
+    private sealed record Request(string Venue, string Pair, double Minutes, bool Stream, string Format, int? MaxEvents, string? Ws, string? Pit, IReadOnlyList<string> Endpoints, string? Config);
 
     private static async Task<int> RunAsync(CliEnvironment environment, Request request, CancellationToken cancellationToken)
     {
@@ -79,7 +82,10 @@ internal static class ProbeDataCommand
             RestHttp = restHttp,
             TradeBackfill = rest as ITradeProvider,
         };
-        await using var facade = new DataFacade([new FacadeVenue(restName, rest, streamVenue?.Create(), options)], environment.Time);
+        var pointInTime = request.Pit is { } folder ? new PointInTimeStore(new PointInTimeStoreOptions { Root = environment.FullPath(folder), TimeProvider = environment.Time }) : null;
+        await using var facade = new DataFacade(
+            [new FacadeVenue(restName, rest, streamVenue?.Create(), options)],
+            new DataFacadeOptions { Time = environment.Time, PointInTime = pointInTime });
         return request.Stream
             ? await StreamAsync(environment, facade, restName, instrument, request, cancellationToken)
             : await SnapshotAsync(environment, facade, restName, instrument, request, cancellationToken);
@@ -147,7 +153,8 @@ internal static class ProbeDataCommand
         var newest = trades.Value.Count > 0 ? trades.Value.Max(t => t.TimeMs) : (long?)null;
         var freshness = newest is { } ms ? FreshnessPolicy.WarmRest.Classify(now - DateTimeOffset.FromUnixTimeMilliseconds(ms)) : null;
         var spread = Spread(book.Value.BestBid?.Price, book.Value.BestAsk?.Price);
-        var vadr = await VadrAsync(environment, facade, venue, instrument, cancellationToken);
+        var vadr = await facade.GetVadrAsync(venue, instrument, TimeSpan.FromHours(24), Timeframe.H1, cancellationToken);
+        var kept = request.Pit is null ? ((SnapshotMetadata Book, SnapshotMetadata Ticker)?)null : await facade.SnapshotAsync(venue, instrument, 100, cancellationToken);
         if (request.Format == "jsonl")
         {
             environment.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -174,6 +181,8 @@ internal static class ProbeDataCommand
                 ["freshness_penalty"] = freshness?.Penalty ?? 0,
                 ["vadr_24h"] = vadr.Value,
                 ["vadr_frozen"] = vadr.IsFrozen ? vadr.FreezeReason.ToString() : null,
+                ["pit_book_id"] = kept?.Book.Id,
+                ["pit_book_sha256"] = kept?.Book.Sha256,
             }));
             return ExitCodes.Ok;
         }
@@ -203,23 +212,12 @@ internal static class ProbeDataCommand
         environment.Out.WriteLine(vadr.Value is { } value
             ? $"VADR 24h (1h candles): {value:0.000}{(vadr.PassesGate() ? " (passes the 1.8 gate)" : "")}"
             : $"VADR 24h (1h candles): frozen ({vadr.FreezeReason}: {vadr.Detail})");
+        if (kept is { } snapshot)
+        {
+            environment.Out.WriteLine($"kept in the point-in-time store: book {snapshot.Book.Id} ({snapshot.Book.RecordCount} levels, sha256 {snapshot.Book.Sha256[..12]}...), ticker {snapshot.Ticker.Id}, taken at {TimeRange.Format(snapshot.Book.TakenAt.ToUnixTimeMilliseconds())}");
+        }
+
         return ExitCodes.Ok;
-    }
-
-    /// <summary>VADR over the last 24 h of 1 h candles against the week before (frozen when the venue has too little).</summary>
-    private static async Task<VadrResult> VadrAsync(CliEnvironment environment, DataFacade facade, string venue, Instrument instrument, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<Candle> candles;
-        try
-        {
-            candles = (await facade.GetKlinesAsync(venue, instrument, Timeframe.H1, 24 * 8, cancellationToken)).Value;
-        }
-        catch (Exception ex) when (ex is NotSupportedException or VenueException)
-        {
-            candles = [];
-        }
-
-        return new VadrCalculator(environment.Time).Calculate(candles, TimeSpan.FromHours(24), Timeframe.H1);
     }
 
     private static async Task<int> StreamAsync(CliEnvironment environment, DataFacade facade, string venue, Instrument instrument, Request request, CancellationToken cancellationToken)

@@ -1,6 +1,10 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using CryptoRun.Analytics;
+using CryptoRun.Caching;
 using CryptoRun.Domain;
 using CryptoRun.Providers;
+using CryptoRun.Snapshots;
 using CryptoRun.Streaming;
 
 namespace CryptoRun.Facade;
@@ -11,6 +15,22 @@ namespace CryptoRun.Facade;
 /// <param name="Stream">The venue's WebSocket protocol; null when the venue has no hot tier here.</param>
 /// <param name="StreamOptions">The stream client's options (endpoint, clock, REST client for snapshots, buffers); null for the defaults.</param>
 public sealed record FacadeVenue(string Name, IExchangeNativeProvider Rest, IStreamProtocol? Stream = null, StreamClientOptions? StreamOptions = null);
+
+/// <summary>Options of a <see cref="DataFacade"/>.</summary>
+public sealed record DataFacadeOptions
+{
+    /// <summary>The clock: cache expiry, latency, freshness.</summary>
+    /// <value><see cref="TimeProvider.System"/> by default.</value>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The warm tier's cache tiers (TTLs and capacities).</summary>
+    /// <value>Seed 001's defaults: PricesHot 5 s, PricesWarm 30 s, VolumesVADR 120 s, TokenMeta 24 h, 10,000 entries in all.</value>
+    public CacheTiersOptions Cache { get; init; } = new();
+
+    /// <summary>The cold tier: where <see cref="DataFacade.SnapshotAsync"/> keeps point-in-time snapshots.</summary>
+    /// <value>Null (default): no cold tier; <see cref="DataFacade.SnapshotAsync"/> then throws.</value>
+    public PointInTimeStore? PointInTime { get; init; }
+}
 
 /// <summary>A venue's health as the facade sees it (seed 001's <c>VenueHealth</c>).</summary>
 /// <param name="Venue">The venue.</param>
@@ -55,16 +75,21 @@ public sealed class DataFacade : IAsyncDisposable
     private readonly ConcurrentDictionary<string, StreamClient> _streams = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, VenueCounters> _counters = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider _time;
+    private readonly CacheTiers _cache;
+    private readonly PointInTimeStore? _pointInTime;
     private bool _started;
 
     /// <summary>Creates the facade over the venues given; nothing connects before <see cref="StartAsync"/>.</summary>
     /// <param name="venues">The venues, one entry per name.</param>
-    /// <param name="time">The clock (latency, freshness); null for the system clock.</param>
+    /// <param name="options">Clock, cache tiers and cold tier; null for the defaults.</param>
     /// <exception cref="ArgumentException">Two venues have the same name.</exception>
-    public DataFacade(IEnumerable<FacadeVenue> venues, TimeProvider? time = null)
+    public DataFacade(IEnumerable<FacadeVenue> venues, DataFacadeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(venues);
-        _time = time ?? TimeProvider.System;
+        options ??= new DataFacadeOptions();
+        _time = options.Time;
+        _cache = new CacheTiers(_time, options.Cache);
+        _pointInTime = options.PointInTime;
         foreach (var venue in venues)
         {
             if (!_venues.TryAdd(venue.Name, venue))
@@ -172,7 +197,8 @@ public sealed class DataFacade : IAsyncDisposable
         var step = timeframe.Milliseconds;
         var to = now - (now % step);
         var range = new TimeRange(to - (step * limit), to);
-        return await MeasureAsync(venue, async () =>
+        var key = string.Create(CultureInfo.InvariantCulture, $"klines|{venue}|{instrument}|{timeframe.Name}|{limit}|{to}");
+        return await CachedAsync(venue, TtlTier.PricesWarm, key, () => MeasureAsync(venue, async () =>
         {
             var candles = new List<Candle>();
             Provenance? provenance = null;
@@ -184,7 +210,37 @@ public sealed class DataFacade : IAsyncDisposable
 
             IReadOnlyList<Candle> last = candles.TakeLast(limit).ToList();
             return new Sourced<IReadOnlyList<Candle>>(last, provenance ?? new Provenance(venue, "klines", range, 0, _time.GetUtcNow()));
-        }).ConfigureAwait(false);
+        }), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>VADR (see <see cref="VadrCalculator"/>) of the last <paramref name="window"/> against the windows before it, from the venue's REST klines; cached in the VolumesVADR tier.</summary>
+    /// <param name="venue">The venue name.</param>
+    /// <param name="instrument">The instrument.</param>
+    /// <param name="window">The VADR window (24 h in seed 001).</param>
+    /// <param name="timeframe">The candles it is computed from (1 h by default in <c>probe data</c>).</param>
+    /// <param name="cancellationToken">Cancels the klines request.</param>
+    /// <returns>The VADR, or frozen with the reason when the venue has too little data.</returns>
+    /// <exception cref="ArgumentException">The venue is unknown, or the window is not a whole number of candles.</exception>
+    /// <exception cref="VenueException">The venue failed.</exception>
+    public Task<VadrResult> GetVadrAsync(string venue, Instrument instrument, TimeSpan window, Timeframe timeframe, CancellationToken cancellationToken = default)
+    {
+        var calculator = new VadrCalculator(_time);
+        var bars = (int)Math.Ceiling(window.TotalMilliseconds / timeframe.Milliseconds) * (calculator.Options.BaselineWindows + 1);
+        var key = string.Create(CultureInfo.InvariantCulture, $"vadr|{venue}|{instrument}|{window.Ticks}|{timeframe.Name}");
+        return _cache.GetOrAddAsync(TtlTier.VolumesVadr, key, async token =>
+        {
+            IReadOnlyList<Candle> candles;
+            try
+            {
+                candles = (await GetKlinesAsync(venue, instrument, timeframe, bars, token).ConfigureAwait(false)).Value;
+            }
+            catch (NotSupportedException)
+            {
+                candles = [];
+            }
+
+            return calculator.Calculate(candles, window, timeframe);
+        }, cancellationToken);
     }
 
     /// <summary>The most recent public trades (warm tier: the venue's REST recent trades).</summary>
@@ -199,7 +255,8 @@ public sealed class DataFacade : IAsyncDisposable
     public Task<Sourced<IReadOnlyList<Trade>>> GetTradesAsync(string venue, Instrument instrument, int limit, CancellationToken cancellationToken = default)
     {
         var rest = Venue(venue).Rest as ITradeProvider ?? throw new NotSupportedException($"{venue} serves no trades");
-        return MeasureAsync(venue, () => rest.GetRecentTradesAsync(instrument, limit, cancellationToken));
+        var key = string.Create(CultureInfo.InvariantCulture, $"trades|{venue}|{instrument}|{limit}");
+        return CachedAsync(venue, TtlTier.PricesWarm, key, () => MeasureAsync(venue, () => rest.GetRecentTradesAsync(instrument, limit, cancellationToken)), cancellationToken);
     }
 
     /// <summary>
@@ -225,7 +282,35 @@ public sealed class DataFacade : IAsyncDisposable
         }
 
         var rest = entry.Rest as IOrderBookProvider ?? throw new NotSupportedException($"{venue} has no synced streamed book of {instrument} and serves no REST book");
-        return MeasureAsync(venue, () => rest.GetOrderBookAsync(instrument, depth, cancellationToken));
+        var key = string.Create(CultureInfo.InvariantCulture, $"book|{venue}|{instrument}|{depth}");
+        return CachedAsync(venue, TtlTier.PricesHot, key, () => MeasureAsync(venue, () => rest.GetOrderBookAsync(instrument, depth, cancellationToken)), cancellationToken);
+    }
+
+    /// <summary>The warm tier's cache statistics per tier (hits, misses, ratio, entries, evictions, expirations).</summary>
+    /// <returns>The statistics now.</returns>
+    public CacheStats CacheStats() => _cache.Stats();
+
+    /// <summary>
+    /// Takes a point-in-time snapshot of the venue's L2 book (from the hot tier when synced, else REST) and the ticker at its
+    /// top, and keeps both in the cold tier (gzip, sha256, metadata, atomic).
+    /// </summary>
+    /// <param name="venue">The venue name.</param>
+    /// <param name="instrument">The instrument.</param>
+    /// <param name="depth">Levels per side kept.</param>
+    /// <param name="cancellationToken">Cancels the fetch and the write.</param>
+    /// <returns>The book's and the ticker's metadata as written.</returns>
+    /// <exception cref="InvalidOperationException">The facade has no cold tier (<see cref="DataFacadeOptions.PointInTime"/>).</exception>
+    /// <exception cref="VenueException">The venue failed.</exception>
+    public async Task<(SnapshotMetadata Book, SnapshotMetadata Ticker)> SnapshotAsync(string venue, Instrument instrument, int depth, CancellationToken cancellationToken = default)
+    {
+        var store = _pointInTime ?? throw new InvalidOperationException("the facade has no cold tier: set DataFacadeOptions.PointInTime");
+        var book = await GetBookL2Async(venue, instrument, depth, cancellationToken).ConfigureAwait(false);
+        var takenAt = _time.GetUtcNow();
+        var connection = book.Provenance.Endpoint == "ws" ? $"{venue} stream" : null;
+        var bookMeta = await store.WriteBookAsync(venue, book.Value, book.Provenance, connection, takenAt, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var ticker = new TickerSnapshot(instrument, book.Value.BestBid?.Price, book.Value.BestBid?.Size, book.Value.BestAsk?.Price, book.Value.BestAsk?.Size, null, null, book.Value.TimeMs, book.Value.Sequence);
+        var tickerMeta = await store.WriteTickerAsync(venue, ticker, book.Provenance, connection, takenAt, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return (bookMeta, tickerMeta);
     }
 
     /// <summary>The venue's health: stream connectivity and counters, REST state and latency, and a recommendation.</summary>
@@ -275,7 +360,10 @@ public sealed class DataFacade : IAsyncDisposable
             throw new NotSupportedException($"{venue} has no stream configured");
         }
 
-        return _streams.GetOrAdd(entry.Name, _ => new StreamClient(entry.Stream, entry.Rest.GetMarketsAsync, entry.StreamOptions));
+        return _streams.GetOrAdd(entry.Name, _ => new StreamClient(
+            entry.Stream,
+            token => _cache.GetOrAddAsync(TtlTier.TokenMeta, $"markets|{entry.Name}", entry.Rest.GetMarketsAsync, token),
+            entry.StreamOptions));
     }
 
     private static async Task StartLateAsync(StreamClient client)
@@ -288,6 +376,24 @@ public sealed class DataFacade : IAsyncDisposable
         {
             // Already started: the client opened the new subscription's connection itself.
         }
+    }
+
+    /// <summary>Answers from the tier's cache, or runs <paramref name="fetch"/> once for concurrent callers; counts the source.</summary>
+    private async Task<T> CachedAsync<T>(string venue, TtlTier tier, string key, Func<Task<T>> fetch, CancellationToken cancellationToken)
+        where T : notnull
+    {
+        var fetched = false;
+        var value = await _cache.GetOrAddAsync(tier, key, _ =>
+        {
+            fetched = true;
+            return fetch();
+        }, cancellationToken).ConfigureAwait(false);
+        if (!fetched)
+        {
+            Counters(venue).Count("cache");
+        }
+
+        return value;
     }
 
     private VenueCounters Counters(string venue) => _counters.GetOrAdd(venue, _ => new VenueCounters());

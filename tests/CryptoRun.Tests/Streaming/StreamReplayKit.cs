@@ -36,6 +36,27 @@ internal static class StreamReplayKit
         return events;
     }
 
+    /// <summary>Reads what arrives until nothing has for <paramref name="quiet"/>.</summary>
+    public static async Task<List<StreamEvent>> ReadAvailableAsync(StreamSubscriber subscriber, TimeSpan quiet)
+    {
+        var events = new List<StreamEvent>();
+        using var idle = new CancellationTokenSource(quiet);
+        try
+        {
+            await foreach (var item in subscriber.WithCancellation(idle.Token))
+            {
+                events.Add(item);
+                idle.CancelAfter(quiet);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Nothing arrived for the quiet period.
+        }
+
+        return events;
+    }
+
     /// <summary>True for the status saying the connection is being reopened (a replay recording's end closes it).</summary>
     public static bool IsReconnecting(StreamEvent item) => item is StreamStatusEvent { State: StreamState.Reconnecting };
 

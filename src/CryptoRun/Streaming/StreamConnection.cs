@@ -29,6 +29,7 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
     private readonly Dictionary<string, InstrumentRoutes> _bySymbol = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<Instrument, InstrumentRoutes> _routes = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Instrument, BookKeeper> _books = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<Instrument, long> _lastTradeMs = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentQueue<BookKeeper> _toResync = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ResiliencePipeline _reconnect;
@@ -193,6 +194,11 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
 
     void IStreamSink.Publish(StreamEvent streamEvent)
     {
+        if (streamEvent is TradeEvent trade)
+        {
+            _lastTradeMs[trade.Instrument] = trade.Trade.TimeMs;
+        }
+
         var channel = streamEvent switch
         {
             TradeEvent => StreamChannel.Trades,
@@ -713,6 +719,9 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
         var restConnection = $"{_protocol.Venue}:rest";
         var provenance = new StreamProvenance(_protocol.Venue, restConnection, 0, to, null, null);
         int? count = null;
+
+        // The window runs from the last trade received (by the venue's time: nothing before it was lost) to the reconnect.
+        var afterMs = _lastTradeMs.TryGetValue(subscription.Instrument, out var lastMs) ? lastMs : from.ToUnixTimeMilliseconds();
         try
         {
             var recent = await backfill.GetRecentTradesAsync(subscription.Instrument, 1000, _stopping).ConfigureAwait(false);
@@ -720,7 +729,7 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
             count = 0;
             foreach (var trade in recent.Value)
             {
-                if (trade.TimeMs > from.ToUnixTimeMilliseconds() && trade.TimeMs <= to.ToUnixTimeMilliseconds())
+                if (trade.TimeMs > afterMs && trade.TimeMs <= to.ToUnixTimeMilliseconds())
                 {
                     routes.Publish(StreamChannel.Trades, new TradeEvent(subscription.Instrument, trade, provenance with { ReceivedAt = fetchedAt, ExchangeTimeMs = trade.TimeMs }));
                     count++;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CryptoRun.Domain;
 using CryptoRun.Streaming;
 using CryptoRun.Tests.TestSupport;
@@ -101,5 +102,49 @@ public sealed class StreamFaultTests
         Assert.Equal(gap.Dropped, slow.Dropped);
         Assert.Equal(0, fast.Dropped);
         Assert.Equal(slow.Dropped, client.Health().DroppedForSlowConsumers);
+    }
+}
+
+/// <summary>Trades lost in a disconnect window are supplied again from the venue's REST recent trades.</summary>
+public sealed class StreamTradeBackfillTests
+{
+    private static readonly string[] KrakenFiles = ["KRAKEN.ws.48.0", "KRAKEN.ws.49.0", "KRAKEN.ws.50.0"];
+
+    [Fact]
+    public async Task DroppedConnection_TradesAfterTheLastReceivedOne_AreBackfilledFromRest_AndTheGapCountsThem()
+    {
+        var recordedAt = new DateTimeOffset(2021, 4, 17, 16, 50, 0, TimeSpan.Zero);
+        await using var replay = await ReplayHarness.StartAsync(recordedAt);
+        var kraken = replay.Connect<KrakenConnector>("kraken");
+        var xmr = Instrument.Parse("XMR/USD");
+
+        // Drop the connection just before the second recorded XMR/USD trade frame (frames go out in receive-time order).
+        var frames = KrakenFiles
+            .SelectMany(f => CryptoRun.Replay.Recordings.CaptureReader.Read(TestData.Capture(f)).Frames).ToList();
+        var xmrTrades = frames.Where(f => f.Payload.EndsWith(",\"trade\",\"XMR/USD\"]", StringComparison.Ordinal)).OrderBy(f => f.ReceivedAt).ToList();
+        var dropAfter = frames.Count(f => f.ReceivedAt < xmrTrades[1].ReceivedAt);
+        await using var client = new StreamClient(new KrakenStreamProtocol(), kraken.GetMarketsAsync, new StreamClientOptions
+        {
+            Endpoint = new Uri($"{replay.Server.Streams.Single(s => s.Name == "kraken").Address}?speed=0&drop_after={dropAfter}"),
+            Time = replay.Clock,
+            TradeBackfill = kraken,
+        });
+        var trades = client.Subscribe(StreamChannel.Trades, xmr);
+        await client.StartAsync();
+
+        var events = await StreamReplayKit.ReadUntilAsync(trades, e => e is GapEvent);
+
+        var firstLive = Assert.IsType<TradeEvent>(events.First(e => e is TradeEvent));
+        var rest = (await replay.GetAsync("/0/public/Trades?pair=XXMRZUSD")).Json.GetProperty("result").GetProperty("XXMRZUSD").EnumerateArray()
+            .Select(t => (Price: decimal.Parse(t[0].GetString()!, CultureInfo.InvariantCulture), TimeMs: (long)(decimal.Parse(t[2].GetRawText(), CultureInfo.InvariantCulture) * 1000m)))
+            .Where(t => t.TimeMs > firstLive.Trade.TimeMs && t.TimeMs <= recordedAt.ToUnixTimeMilliseconds())
+            .ToList();
+        var backfilled = events.OfType<TradeEvent>().Where(t => t.Provenance.Connection == "kraken:rest").ToList();
+        var gap = events.OfType<GapEvent>().Single();
+        Assert.NotEmpty(rest);
+        Assert.Equal(rest.Select(t => t.Price), backfilled.Select(t => t.Trade.Price));
+        Assert.Equal(GapReason.Disconnected, gap.Reason);
+        Assert.Equal(rest.Count, gap.Backfilled);
+        Assert.Equal(StreamChannel.Trades, gap.Channel);
     }
 }

@@ -60,7 +60,10 @@ public sealed class StreamClient : IAsyncDisposable
         _connects = new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
         {
             PermitLimit = Math.Max(1, limits.MaxConnectsPerWindow),
-            Window = limits.ConnectWindow,
+
+            // Replenished by hand on the stream's clock, a segment of the venue's window at a time: the limiter itself
+            // measures real time, so its own window is a few ticks long and every TryReplenish moves one segment on.
+            Window = TimeSpan.FromTicks(segments),
             SegmentsPerWindow = segments,
             AutoReplenishment = false,
             QueueLimit = int.MaxValue,

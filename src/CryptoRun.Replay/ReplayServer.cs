@@ -198,7 +198,9 @@ public sealed class ReplayServer : IAsyncDisposable
                 "binance" => new BinanceReplay(BinanceApi.Spot, context, liveBooks),
                 "binance-usdm" => new BinanceReplay(BinanceApi.UsdM, context, liveBooks),
                 "kraken" => new KrakenReplay(context),
-                "coinbase" => new CoinbaseReplay(context),
+                "coinbase" => new CoinbaseReplay(context, captures is not null && Path.Combine(captures, "..", "v2", "COINBASE.jsonl.zst") is var advanced && File.Exists(advanced)
+                    ? CoinbaseReplay.ProductsOf(CaptureV2Reader.Read(advanced).Frames)
+                    : null),
                 "hyperliquid" => new HyperliquidReplay(context, RestSamples.Folder(options.DataRoot, "hyperliquid")),
                 "coingecko" => new CoinGeckoReplay(context, RestSamples.Folder(options.DataRoot, "coingecko")),
                 "coinpaprika" => new CoinPaprikaReplay(context, RestSamples.Folder(options.DataRoot, "coinpaprika")),

@@ -90,10 +90,11 @@ internal static class ProbeDataCommand
             RestHttp = restHttp ?? streamOnlyHttp,
             TradeBackfill = rest as ITradeProvider,
         };
-        await using var facade = new DataFacade([new FacadeVenue(restName, rest, streamVenue?.Create(), options)], environment.Time);
+        var venueName = streamVenue?.Name ?? restName; // coinbase-advanced streams with coinbase's catalog
+        await using var facade = new DataFacade([new FacadeVenue(venueName, rest, streamVenue?.Create(), options)], environment.Time);
         return request.Stream
-            ? await StreamAsync(environment, facade, restName, instrument, request, cancellationToken)
-            : await SnapshotAsync(environment, facade, restName, instrument, request, cancellationToken);
+            ? await StreamAsync(environment, facade, venueName, instrument, request, cancellationToken)
+            : await SnapshotAsync(environment, facade, venueName, instrument, request, cancellationToken);
     }
 
     /// <summary>The REST client factory of a stream-only venue: its real base, or the URL of <c>--endpoint NAME=URL</c> / <c>all=URL</c>.</summary>

@@ -103,6 +103,47 @@ public sealed class StreamOnlyMarketsTests
         Assert.Equal(404, (await replay.GetAsync("/api/v2/order_book/dogeusd/")).Code);
     }
 
+    [Fact]
+    public async Task BitstampOrderBook_AfterAConnectionReplayedItsDiffs_IsThatConnectionsBookWithTheLastDiffsMicrotimestamp()
+    {
+        await using var replay = await ReplayHarness.StartAsync();
+        using (var socket = new System.Net.WebSockets.ClientWebSocket())
+        {
+            await socket.ConnectAsync(new Uri($"{VenueStreams.Get("bitstamp").ReplayEndpoint(replay.Server.BaseAddress)}?speed=0"), CancellationToken.None);
+            var buffer = new byte[1 << 16];
+            while ((await socket.ReceiveAsync(buffer, CancellationToken.None)).MessageType != System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+            }
+        }
+
+        var recorded = CryptoRun.Replay.Recordings.CaptureReader.Read(TestData.Capture("BITSTAMP.http.0.0")).Responses.Single(r => r.Url.EndsWith("/order_book/ethusd", StringComparison.Ordinal));
+        using var snapshot = System.Text.Json.JsonDocument.Parse(recorded.Body);
+        var micro = long.Parse(snapshot.RootElement.GetProperty("microtimestamp").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        var naive = new NaiveBook();
+        naive.Apply(Levels(snapshot.RootElement.GetProperty("bids")), Levels(snapshot.RootElement.GetProperty("asks")));
+        var last = micro;
+        foreach (var frame in Streaming.StreamReplayKit.Frames("BITSTAMP.ws.1.0").Where(f => f.Contains("\"channel\":\"diff_order_book_ethusd\"", StringComparison.Ordinal) && f.Contains("\"event\":\"data\"", StringComparison.Ordinal)))
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(frame);
+            var data = document.RootElement.GetProperty("data");
+            var at = long.Parse(data.GetProperty("microtimestamp").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            if (at > micro)
+            {
+                naive.Apply(Levels(data.GetProperty("bids")), Levels(data.GetProperty("asks")));
+                last = at;
+            }
+        }
+
+        Assert.True(last > micro, "the recording has ethusd diffs after the snapshot");
+        var answer = (await replay.GetAsync("/api/v2/order_book/ethusd/")).Json;
+        Assert.Equal(last.ToString(System.Globalization.CultureInfo.InvariantCulture), answer.GetProperty("microtimestamp").GetString());
+        Assert.Equal(naive.Bids, Levels(answer.GetProperty("bids")));
+        Assert.Equal(naive.Asks, Levels(answer.GetProperty("asks")));
+    }
+
+    private static List<(decimal Price, decimal Size)> Levels(System.Text.Json.JsonElement side)
+        => side.EnumerateArray().Select(l => (NaiveBook.Dec(l[0].GetString()!), NaiveBook.Dec(l[1].GetString()!))).ToList();
+
     private static async Task<MarketCatalog> FetchAsync(string venue)
     {
         await using var replay = await ReplayHarness.StartAsync();

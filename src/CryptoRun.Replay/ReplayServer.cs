@@ -76,6 +76,15 @@ public sealed class ReplayServer : IAsyncDisposable
         ["hyperliquid"] = "HYPERLIQUID.",
         ["coingecko"] = "COINGECKO.",
         ["coinpaprika"] = "COINPAPRIKA.",
+        ["bybit"] = "BYBIT.",
+        ["kraken-futures"] = "KRAKEN_FUTURES.",
+        ["bitstamp"] = "BITSTAMP.",
+    };
+
+    /// <summary>v2 captures whose HTTP records a venue also serves (Bybit v5's instruments-info exists only there).</summary>
+    private static readonly Dictionary<string, string> V2Captures = new(StringComparer.Ordinal)
+    {
+        ["bybit"] = "BYBIT.jsonl.zst",
     };
 
     private readonly WebApplication _app;
@@ -176,6 +185,11 @@ public sealed class ReplayServer : IAsyncDisposable
                     responses.AddRange(r);
                     frames.AddRange(f);
                 }
+
+                if (V2Captures.TryGetValue(venue, out var v2) && Path.Combine(captures, "..", "v2", v2) is var v2Path && File.Exists(v2Path))
+                {
+                    responses.AddRange(CaptureV2Reader.Read(v2Path).Responses);
+                }
             }
 
             var context = new ReplayVenueContext(venue, options.TimeProvider, loaded.Where(s => s.Source.Venue == venue).ToList(), responses, frames, options.EnforceLimits);
@@ -184,10 +198,15 @@ public sealed class ReplayServer : IAsyncDisposable
                 "binance" => new BinanceReplay(BinanceApi.Spot, context, liveBooks),
                 "binance-usdm" => new BinanceReplay(BinanceApi.UsdM, context, liveBooks),
                 "kraken" => new KrakenReplay(context),
-                "coinbase" => new CoinbaseReplay(context),
+                "coinbase" => new CoinbaseReplay(context, captures is not null && Path.Combine(captures, "..", "v2", "COINBASE.jsonl.zst") is var advanced && File.Exists(advanced)
+                    ? CoinbaseReplay.ProductsOf(CaptureV2Reader.Read(advanced).Frames)
+                    : null),
                 "hyperliquid" => new HyperliquidReplay(context, RestSamples.Folder(options.DataRoot, "hyperliquid")),
                 "coingecko" => new CoinGeckoReplay(context, RestSamples.Folder(options.DataRoot, "coingecko")),
                 "coinpaprika" => new CoinPaprikaReplay(context, RestSamples.Folder(options.DataRoot, "coinpaprika")),
+                "bybit" => new BybitReplay(context),
+                "kraken-futures" => new KrakenFuturesReplay(context),
+                "bitstamp" => new BitstampReplay(context, liveBooks),
                 _ => new OkxReplay(context),
             });
         }

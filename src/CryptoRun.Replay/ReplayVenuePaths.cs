@@ -14,6 +14,9 @@ internal static class ReplayVenuePaths
         ["hyperliquid"] = ["/info"],
         ["coingecko"] = ["/api/v3/global", "/api/v3/simple", "/api/v3/coins"],
         ["coinpaprika"] = ["/v1"],
+        ["bybit"] = ["/v5/market", "/v2/public"],
+        ["kraken-futures"] = ["/derivatives/api/v3"],
+        ["bitstamp"] = ["/api/v2"],
     };
 
     /// <summary>The venue whose API a request path is under, or null; the longest matching prefix wins (CoinGecko's <c>/api/v3/global</c> within Binance's <c>/api/v3</c>).</summary>

@@ -8,6 +8,7 @@ using CryptoRun.Providers;
 using CryptoRun.Snapshots;
 using CryptoRun.Streaming;
 using CryptoRun.Venues;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace CryptoRun.Cli.Commands;
@@ -64,31 +65,68 @@ internal static class ProbeDataCommand
             throw new UsageException($"--mins {request.Minutes.ToString(CultureInfo.InvariantCulture)}: give a positive number of minutes");
         }
 
-        using var host = ProviderHost.Create(environment, request.Endpoints, request.Config);
-        var streamVenue = request.Stream ? StreamVenue(request.Venue) : null;
-        var restName = streamVenue?.RestVenue ?? request.Venue.ToLowerInvariant();
-        if (host.Connect(restName) is not IExchangeNativeProvider rest)
+        var streamOnly = VenueStreams.All.FirstOrDefault(v => v.RestVenue is null && string.Equals(v.Name, request.Venue, StringComparison.OrdinalIgnoreCase));
+        if (streamOnly is not null && !request.Stream)
         {
-            throw new UsageException($"--venue {request.Venue}: not an exchange (probe data reads books and trades)");
+            throw new UsageException($"--venue {streamOnly.Name}: a stream-only venue (no REST connector for books and trades here); add --stream");
         }
 
+        // --endpoint NAME=URL of a stream-only venue is its REST base here (the provider host knows only connectors).
+        var endpoints = streamOnly is null
+            ? request.Endpoints
+            : request.Endpoints.Where(e => !e.StartsWith(streamOnly.Name + "=", StringComparison.OrdinalIgnoreCase)).ToList();
+        using var host = ProviderHost.Create(environment, endpoints, request.Config);
+        var streamVenue = request.Stream ? StreamVenue(request.Venue) : null;
+        using var streamOnlyServices = streamOnly is null ? null : StreamOnlyServices(streamOnly, request.Endpoints);
+        using var streamOnlyHttp = streamOnlyServices?.GetRequiredService<IHttpClientFactory>().CreateClient(streamOnly!.Name);
+        var restName = streamVenue?.RestVenue ?? streamOnly?.Name ?? request.Venue.ToLowerInvariant();
+        var rest = streamOnly is not null
+            ? new StreamOnlyMarkets(streamOnly, streamOnlyHttp!, environment.Time)
+            : host.Connect(restName) as IExchangeNativeProvider ?? throw new UsageException($"--venue {request.Venue}: not an exchange (probe data reads books and trades)");
         var markets = await rest.GetMarketsAsync(cancellationToken);
         var instrument = ResolvePair(markets, request.Pair);
-        using var restHttp = host.HttpClient(restName);
+        using var restHttp = streamOnly is null ? host.HttpClient(restName) : null;
         var options = new StreamClientOptions
         {
-            Endpoint = WebSocketEndpoint(request, host, restName, streamVenue),
+            Endpoint = WebSocketEndpoint(request, host, restName, streamVenue, streamOnlyHttp?.BaseAddress),
             Time = environment.Time,
-            RestHttp = restHttp,
+            RestHttp = restHttp ?? streamOnlyHttp,
             TradeBackfill = rest as ITradeProvider,
         };
+        var venueName = streamVenue?.Name ?? restName; // coinbase-advanced streams with coinbase's catalog
         var pointInTime = request.Pit is { } folder ? new PointInTimeStore(new PointInTimeStoreOptions { Root = environment.FullPath(folder), TimeProvider = environment.Time }) : null;
         await using var facade = new DataFacade(
-            [new FacadeVenue(restName, rest, streamVenue?.Create(), options)],
+            [new FacadeVenue(venueName, rest, streamVenue?.Create(), options)],
             new DataFacadeOptions { Time = environment.Time, PointInTime = pointInTime });
         return request.Stream
-            ? await StreamAsync(environment, facade, restName, instrument, request, cancellationToken)
-            : await SnapshotAsync(environment, facade, restName, instrument, request, cancellationToken);
+            ? await StreamAsync(environment, facade, venueName, instrument, request, cancellationToken)
+            : await SnapshotAsync(environment, facade, venueName, instrument, request, cancellationToken);
+    }
+
+    /// <summary>The REST client factory of a stream-only venue: its real base, or the URL of <c>--endpoint NAME=URL</c> / <c>all=URL</c>.</summary>
+    private static ServiceProvider StreamOnlyServices(StreamVenueDescriptor stream, IReadOnlyList<string> endpoints)
+    {
+        var baseAddress = stream.RestBase!;
+        foreach (var item in endpoints)
+        {
+            var equals = item.IndexOf('=', StringComparison.Ordinal);
+            var name = equals > 0 ? item[..equals] : "";
+            if (string.Equals(name, stream.Name, StringComparison.OrdinalIgnoreCase) || string.Equals(name, ProviderHost.AllProviders, StringComparison.OrdinalIgnoreCase))
+            {
+                baseAddress = Uri.TryCreate(item[(equals + 1)..], UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+                    ? url
+                    : throw new UsageException($"--endpoint {item}: expected an http:// or https:// URL");
+            }
+        }
+
+        var services = new ServiceCollection();
+        services.AddHttpClient(stream.Name, client =>
+        {
+            client.BaseAddress = baseAddress;
+            client.Timeout = TimeSpan.FromMinutes(5);
+            client.DefaultRequestHeaders.UserAgent.ParseAdd("cryptorun/0.1");
+        });
+        return services.BuildServiceProvider();
     }
 
     private static StreamVenueDescriptor StreamVenue(string name)
@@ -103,7 +141,7 @@ internal static class ProbeDataCommand
         }
     }
 
-    private static Uri? WebSocketEndpoint(Request request, ProviderHost host, string restName, StreamVenueDescriptor? stream)
+    private static Uri? WebSocketEndpoint(Request request, ProviderHost host, string restName, StreamVenueDescriptor? stream, Uri? streamOnlyBase)
     {
         if (request.Ws is { } given)
         {
@@ -119,8 +157,7 @@ internal static class ProbeDataCommand
             return null;
         }
 
-        var rest = host.Endpoints[restName];
-        return new Uri($"{(rest.Scheme == "https" ? "wss" : "ws")}://{rest.Authority}/ws/{stream.Name}");
+        return stream.ReplayEndpoint(streamOnlyBase ?? host.Endpoints[restName]);
     }
 
     private static Instrument ResolvePair(MarketCatalog markets, string pair)

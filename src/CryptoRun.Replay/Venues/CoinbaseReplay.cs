@@ -49,7 +49,10 @@ internal sealed class CoinbaseReplay : IReplayVenue
     private readonly List<Instrument> _instruments = [];
     private readonly TokenBucket _bucket = new(perSecond: 10, burst: 15);
 
-    internal CoinbaseReplay(ReplayVenueContext context)
+    /// <param name="context">The venue's recordings.</param>
+    /// <param name="advancedProducts">Products the Coinbase Advanced Trade stream recording (<c>/ws/coinbase-advanced</c>) names: listed by
+    /// <c>/products</c> too (from the recorded catalog), as that stream takes its market metadata from this catalog.</param>
+    internal CoinbaseReplay(ReplayVenueContext context, IReadOnlyCollection<string>? advancedProducts = null)
     {
         _context = context;
         MarketCatalog? catalog = null;
@@ -62,6 +65,14 @@ internal sealed class CoinbaseReplay : IReplayVenue
             foreach (var product in document.RootElement.EnumerateArray())
             {
                 raw[product.GetProperty("id").GetString()!] = product.GetRawText();
+            }
+        }
+
+        foreach (var product in advancedProducts ?? [])
+        {
+            if (catalog is not null && catalog.TryGetByVenueSymbol(product, out var listed))
+            {
+                Hold(product, listed.Instrument, raw);
             }
         }
 
@@ -440,4 +451,12 @@ internal sealed class CoinbaseReplay : IReplayVenue
             w.WriteString("message", message);
             w.WriteEndObject();
         }), headers);
+
+    /// <summary>The products a Coinbase Advanced Trade capture's received frames name (<c>"product_id":"BTC-USD"</c>).</summary>
+    internal static IReadOnlyList<string> ProductsOf(IEnumerable<RecordedFrame> frames)
+        => frames
+            .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(f.Payload, "\"product_id\":\"([A-Z0-9-]+)\"").Select(m => m.Groups[1].Value))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
 }

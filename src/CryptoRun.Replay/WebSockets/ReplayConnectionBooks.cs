@@ -5,7 +5,9 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using CryptoRun.Books;
 using CryptoRun.Domain;
+using CryptoRun.Streaming;
 using CryptoRun.Venues.Binance;
+using CryptoRun.Venues.Bitstamp;
 using CryptoRun.Venues.Kraken;
 using CryptoRun.Venues.Okx;
 
@@ -60,9 +62,10 @@ internal sealed class ReplayConnectionBooks
             "okx" => Kind.Okx,
             "binance" => Kind.BinanceSpot,
             "binance-usdm" => Kind.BinanceUsdM,
+            "bitstamp" => Kind.Bitstamp,
             _ => Kind.None,
         };
-        _seed = _recordedDepth = _kind is Kind.BinanceSpot or Kind.BinanceUsdM ? recordedDepth : null;
+        _seed = _recordedDepth = _kind is Kind.BinanceSpot or Kind.BinanceUsdM or Kind.Bitstamp ? recordedDepth : null;
     }
 
     private enum Kind
@@ -72,6 +75,7 @@ internal sealed class ReplayConnectionBooks
         Okx,
         BinanceSpot,
         BinanceUsdM,
+        Bitstamp,
     }
 
     /// <summary>The stream name.</summary>
@@ -133,7 +137,15 @@ internal sealed class ReplayConnectionBooks
             {
                 try
                 {
-                    BinanceBookSync.ParseSnapshot(System.Text.Encoding.UTF8.GetBytes(body), symbol, _message);
+                    var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+                    if (_kind == Kind.Bitstamp)
+                    {
+                        BitstampBookSync.ParseSnapshot(bytes, symbol, _message);
+                    }
+                    else
+                    {
+                        BinanceBookSync.ParseSnapshot(bytes, symbol, _message);
+                    }
                 }
                 catch (FormatException)
                 {
@@ -161,6 +173,9 @@ internal sealed class ReplayConnectionBooks
                     break;
                 case Kind.BinanceSpot or Kind.BinanceUsdM when frame.IndexOf("depthUpdate"u8) >= 0:
                     ApplyBinance(frame);
+                    break;
+                case Kind.Bitstamp when frame.IndexOf("diff_order_book_"u8) >= 0:
+                    ApplyBitstamp(frame);
                     break;
             }
         }
@@ -255,6 +270,70 @@ internal sealed class ReplayConnectionBooks
             });
             return true;
         }
+    }
+
+    /// <summary>
+    /// Bitstamp: the connection's current book of <paramref name="pair"/> as a REST <c>order_book</c> body
+    /// <c>{"timestamp":"s","microtimestamp":"µs","bids":[["price","amount"]..],"asks":[..]}</c> (the last applied diff's
+    /// <c>microtimestamp</c>), all levels with the recorded text; false while the stream has not applied a diff past the
+    /// recorded snapshot (or the pair has no book).
+    /// </summary>
+    internal bool TryOrderBook(string pair, out byte[] body)
+    {
+        body = [];
+        lock (_lock)
+        {
+            Flush();
+            if (_kind != Kind.Bitstamp || !_books.TryGetValue(pair, out var book) || !book.Advanced || book.Levels.Sequence is not { } micro)
+            {
+                return false;
+            }
+
+            var levels = book.Levels;
+            body = Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("timestamp", (micro / 1_000_000).ToString(CultureInfo.InvariantCulture));
+                w.WriteString("microtimestamp", micro.ToString(CultureInfo.InvariantCulture));
+                w.WriteStartArray("bids");
+                WritePairs(w, levels.Bids, int.MaxValue);
+                w.WriteEndArray();
+                w.WriteStartArray("asks");
+                WritePairs(w, levels.Asks, int.MaxValue);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            return true;
+        }
+    }
+
+    private void ApplyBitstamp(ReadOnlySpan<byte> payload)
+    {
+        var sink = new BitstampDiffSink(_message);
+        try
+        {
+            new BitstampStreamProtocol().CreateParser().Parse(payload, sink);
+        }
+        catch (FormatException)
+        {
+            return; // a malformed recorded frame must not end the stream
+        }
+
+        if (!sink.Applied || !_books.TryGetValue(_message.Symbol, out var book) || _message.Sequence is not { } micro)
+        {
+            return;
+        }
+
+        // Bitstamp's rule for a snapshot's book: a diff at or before its microtimestamp is already in it.
+        if (book.Levels.Sequence is { } last && micro <= last)
+        {
+            return;
+        }
+
+        book.Levels.ApplyDelta(_message.Bids, _message.Asks);
+        book.Levels.Sequence = micro;
+        book.Levels.TimeMs = micro / 1000;
+        book.Advanced = true;
     }
 
     private void ApplyKraken(ReadOnlySpan<byte> payload)
@@ -796,5 +875,27 @@ internal sealed class ReplayConnectionBooks
         public Dictionary<decimal, string> BidExtras { get; } = [];
 
         public Dictionary<decimal, string> AskExtras { get; } = [];
+    }
+
+    /// <summary>Reads one Bitstamp diff frame through the venue's own parser into the reusable message (trades are ignored).</summary>
+    private sealed class BitstampDiffSink(BookMessage message) : IStreamSink
+    {
+        public BookMessage Book => message;
+
+        public bool Applied { get; private set; }
+
+        public bool TryResolve(string streamSymbol, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Instrument? instrument)
+        {
+            instrument = Unnamed;
+            return true;
+        }
+
+        public StreamProvenance Provenance(long? exchangeTimeMs, long? sequence) => new("bitstamp", "replay", 0, DateTimeOffset.UnixEpoch, exchangeTimeMs, sequence);
+
+        public void Publish(StreamEvent streamEvent)
+        {
+        }
+
+        public void ApplyBook(Instrument instrument) => Applied = true;
     }
 }

@@ -38,4 +38,14 @@ internal sealed class ReplayLiveBooks
         body = [];
         return _latest.TryGetValue(stream, out var books) && books.TryDepth(symbol, limit, out body);
     }
+
+    /// <summary>
+    /// Bitstamp: the REST <c>order_book</c> body of <paramref name="pair"/> from the latest connection of <paramref name="stream"/>
+    /// (see <see cref="ReplayConnectionBooks.TryOrderBook"/>); false when there is none or it has not gone past the recorded snapshot.
+    /// </summary>
+    internal bool TryOrderBook(string stream, string pair, out byte[] body)
+    {
+        body = [];
+        return _latest.TryGetValue(stream, out var books) && books.TryOrderBook(pair, out body);
+    }
 }

@@ -53,6 +53,7 @@ internal sealed class ReplayStreams
 
     private readonly string? _root;
     private readonly Dictionary<string, Lazy<ReplayStreamRecording>> _recordings = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Stream, string Connection), Lazy<ReplayStreamRecording?>> _selected = new();
 
     /// <summary>The streams of the <c>ws-captures</c> folder <paramref name="root"/> (null: none).</summary>
     internal ReplayStreams(string? root)
@@ -77,6 +78,15 @@ internal sealed class ReplayStreams
     /// <exception cref="InvalidDataException">A v2 file is not valid Zstandard data.</exception>
     /// <exception cref="DllNotFoundException">A v2 file needs libzstd, which cannot be loaded.</exception>
     internal ReplayStreamRecording Recording(ReplayStreamSource source) => _recordings[source.Name].Value;
+
+    /// <summary>
+    /// The part of the stream's recording that came from the recorded connections whose URL path ends in the segment
+    /// <paramref name="connection"/> (<c>linear</c> of <c>wss://stream.bybit.com/v5/public/linear</c>): one venue endpoint of a
+    /// stream that merges several (<c>/ws/bybit/linear</c>, <c>/ws/bybit/spot</c>). Null when no recorded connection's path ends so.
+    /// </summary>
+    /// <exception cref="FormatException">A capture file is not in its format.</exception>
+    internal ReplayStreamRecording? Recording(ReplayStreamSource source, string connection)
+        => _selected.GetOrAdd((source.Name, connection), key => new Lazy<ReplayStreamRecording?>(() => Select(Recording(source), key.Connection), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     /// <summary>The capture files a stream is read from, in name order (empty when absent).</summary>
     internal IReadOnlyList<string> Files(ReplayStreamSource source)
@@ -120,6 +130,27 @@ internal sealed class ReplayStreams
         }
 
         return new ReplayStreamRecording(source, connections, frames, payloads, offsets);
+    }
+
+    private static ReplayStreamRecording? Select(ReplayStreamRecording all, string connection)
+    {
+        var ids = all.Connections
+            .Where(c => Uri.TryCreate(c.Url, UriKind.Absolute, out var url) && url.AbsolutePath.TrimEnd('/').EndsWith("/" + connection, StringComparison.Ordinal))
+            .Select(c => c.Id)
+            .ToHashSet(StringComparer.Ordinal);
+        if (ids.Count == 0)
+        {
+            return null;
+        }
+
+        var indexes = Enumerable.Range(0, all.Frames.Count).Where(i => ids.Contains(all.Frames[i].Connection)).ToList();
+        var first = indexes.Count == 0 ? 0 : all.OffsetTicks[indexes[0]];
+        return new ReplayStreamRecording(
+            all.Source,
+            all.Connections.Where(c => ids.Contains(c.Id)).ToList(),
+            indexes.Select(i => all.Frames[i]).ToList(),
+            indexes.Select(i => all.Payloads[i]).ToList(),
+            indexes.Select(i => all.OffsetTicks[i] - first).ToList());
     }
 
     /// <summary>

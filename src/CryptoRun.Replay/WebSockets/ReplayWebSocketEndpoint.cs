@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Http;
 namespace CryptoRun.Replay.WebSockets;
 
 /// <summary>
-/// Serves <c>ws://127.0.0.1:PORT/ws/{stream}</c>: on connect, the stream's recorded frames as text
+/// Serves <c>ws://127.0.0.1:PORT/ws/{stream}</c> (and <c>/ws/{stream}/{endpoint}</c>: only the recorded connections whose
+/// URL path ends in that segment, as <c>/ws/bybit/linear</c> and <c>/ws/bybit/spot</c> of the merged Bybit v5 recording): on connect, the stream's recorded frames as text
 /// frames, byte-exact, in order, paced by their recorded gaps over the speed; then a close
 /// (NormalClosure), or the recording again when looping. Each connection keeps the books its sent
 /// frames build (<see cref="ReplayConnectionBooks"/>): a Kraken or OKX book subscribe/unsubscribe the
@@ -58,7 +59,9 @@ internal sealed class ReplayWebSocketEndpoint(
 
         var arrived = time.GetUtcNow();
         var name = path[PathPrefix.Length..];
-        var source = ReplayStreams.Find(name);
+        var slash = name.IndexOf('/', StringComparison.Ordinal);
+        var connection = slash > 0 && slash < name.Length - 1 ? name[(slash + 1)..] : null;
+        var source = ReplayStreams.Find(slash > 0 ? name[..slash] : name);
         var query = request.QueryString.HasValue ? request.QueryString.Value![1..] : "";
         var logged = 0;
         void Log(int status)
@@ -77,7 +80,7 @@ internal sealed class ReplayWebSocketEndpoint(
         });
         try
         {
-            await AnswerAsync(context, source, name).ConfigureAwait(false);
+            await AnswerAsync(context, source, name, connection).ConfigureAwait(false);
         }
         finally
         {
@@ -85,7 +88,7 @@ internal sealed class ReplayWebSocketEndpoint(
         }
     }
 
-    private async Task AnswerAsync(HttpContext context, ReplayStreamSource? source, string name)
+    private async Task AnswerAsync(HttpContext context, ReplayStreamSource? source, string name, string? connection)
     {
         if (source is null || !streams.Available.Contains(source))
         {
@@ -111,7 +114,20 @@ internal sealed class ReplayWebSocketEndpoint(
         ReplayStreamRecording recording;
         try
         {
-            recording = streams.Recording(source);
+            if (connection is null)
+            {
+                recording = streams.Recording(source);
+            }
+            else if (streams.Recording(source, connection) is { } selected)
+            {
+                recording = selected;
+            }
+            else
+            {
+                var paths = string.Join(", ", streams.Recording(source).Connections.Select(c => c.Url).Distinct(StringComparer.Ordinal));
+                await Refuse(context, 404, $"no recorded connection of '{source.Name}' has a URL path ending in '/{connection}'; it has {paths}").ConfigureAwait(false);
+                return;
+            }
         }
         catch (Exception ex) when (ex is FormatException or InvalidDataException or DllNotFoundException or IOException)
         {

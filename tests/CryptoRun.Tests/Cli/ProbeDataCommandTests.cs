@@ -98,4 +98,54 @@ public sealed class ProbeDataCommandTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, result.Error, StringComparison.Ordinal);
     }
+
+    /// <remarks>
+    /// No <c>--ws</c>: the WebSocket URL comes from <c>--endpoint all=URL</c> and the stream's replay name (<c>bybit-linear</c>
+    /// is the replay's <c>/ws/bybit/linear</c>); the market metadata of a stream-only venue comes from the same base URL.
+    /// The replay runs on the real clock at 10x the recorded pace (no <c>?speed=</c> in a derived URL): Bitstamp's book
+    /// needs its REST snapshot before the recording is over.
+    /// </remarks>
+    [Theory]
+    [InlineData("coinbase", "SKL/GBP", "SKL/GBP", 50)]
+    [InlineData("coinbase-advanced", "BTC-USD", "BTC/USD", 200)]
+    [InlineData("bybit-linear", "BTC/USDT:USDT", "BTC/USDT:USDT", 50)]
+    [InlineData("bybit", "BTCUSDT", "BTC/USDT", 50)]
+    [InlineData("kraken-futures", "PI_ETHUSD", "ETH/USD:ETH", 50)]
+    [InlineData("bitstamp", "ETH/USD", "ETH/USD", 5)]
+    public async Task Stream_Jsonl_StreamOnlyAndNewVenues_EventsOfTheInstrumentThenASummary(string venue, string pair, string symbol, int maxEvents)
+    {
+        await using var server = await CryptoRun.Replay.ReplayServer.StartAsync(new CryptoRun.Replay.ReplayOptions { DataRoot = TestData.Root, WebSocketSpeed = 10 });
+        using var dir = new TempDir();
+
+        var result = await new CliRun(dir.Path, TimeProvider.System).RunAsync(
+            "probe", "data", "--venue", venue, "--pair", pair, "--stream", "--mins", "1", "--max-events", maxEvents.ToString(CultureInfo.InvariantCulture),
+            "--format", "jsonl", "--endpoint", $"all={server.BaseAddress}");
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        var lines = result.Lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(maxEvents + 1, lines.Count);
+        var events = lines.Take(maxEvents).ToList();
+        Assert.All(events, e => Assert.Equal(symbol, e.GetProperty("symbol").GetString()));
+        Assert.All(events, e => Assert.StartsWith(venue + "#", e.GetProperty("connection").GetString(), StringComparison.Ordinal));
+        Assert.Contains(events, e => e.GetProperty("type").GetString() == "book_snapshot");
+        Assert.DoesNotContain(events, e => e.GetProperty("type").GetString() == "gap");
+        var summary = lines[^1];
+        Assert.Equal("summary", summary.GetProperty("type").GetString());
+        Assert.Equal(venue, summary.GetProperty("venue").GetString());
+        Assert.Equal(0, summary.GetProperty("parse_errors").GetInt64());
+        Assert.Contains(server.Requests, r => r.Path.StartsWith("/ws/" + (venue.StartsWith("bybit", StringComparison.Ordinal) ? "bybit/" : venue), StringComparison.Ordinal) && r.Status == 101);
+    }
+
+    [Fact]
+    public async Task Snapshot_StreamOnlyVenue_ExitsTwoAskingForStream()
+    {
+        await using var replay = await ReplayHarness.StartAsync();
+        using var dir = new TempDir();
+
+        var result = await new CliRun(dir.Path, TimeProvider.System).RunAsync(
+            "probe", "data", "--venue", "bitstamp", "--pair", "ETH/USD", "--endpoint", $"all={replay.Server.BaseAddress}");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--venue bitstamp: a stream-only venue", result.Error, StringComparison.Ordinal);
+    }
 }

@@ -28,14 +28,24 @@ public sealed class StreamBookResyncTests
         var frames = StreamReplayKit.Frames("OKX.ws.1.0");
         var naive = StreamReplayKit.OkxNaive(frames);
         var recordedTrades = frames.Count(f => f.Contains("\"channel\":\"trades\",\"instId\":\"BTC-USDT\"", StringComparison.Ordinal) && f.Contains("\"data\"", StringComparison.Ordinal));
-        // The recording's 240 s at its own pace on the replay clock, moved half a second at a time: each resubscribe is
-        // answered before the recording ends (at speed 0 the last corrupted frames would race the end of the recording).
+        // The recording's 240 s at its own pace on the replay clock, moved half a second at a time, and held while a book
+        // is resyncing: each resubscribe is answered before the recording moves on (otherwise, on a loaded machine, the
+        // last corrupted frames race the end of the recording). A resync that never comes fails the assertions below.
         var reading = Task.WhenAll(
             StreamReplayKit.ReadUntilAsync(btcBook, StreamReplayKit.IsReconnecting),
             StreamReplayKit.ReadUntilAsync(uniBook, StreamReplayKit.IsReconnecting),
             StreamReplayKit.ReadUntilAsync(btcTrades, StreamReplayKit.IsReconnecting));
+        var stats = client.BookStats;
+        var held = 0;
         while (!reading.IsCompleted)
         {
+            if (stats.ChecksumFailures + stats.Gaps > stats.Resyncs && ++held < 2_500)
+            {
+                await Task.Delay(2);
+                continue;
+            }
+
+            held = 0;
             replay.Clock.Advance(TimeSpan.FromMilliseconds(500));
             await Task.Delay(2);
         }

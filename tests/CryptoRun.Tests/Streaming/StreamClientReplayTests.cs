@@ -38,6 +38,7 @@ public sealed class StreamClientReplayTests
 
         var naive = StreamReplayKit.KrakenNaive(frames, protocol.BookDepth);
         var totalTrades = 0;
+        var verified = 0;
         foreach (var (pair, subscriber) in books)
         {
             var events = await StreamReplayKit.ReadUntilAsync(subscriber, StreamReplayKit.IsReconnecting);
@@ -47,6 +48,7 @@ public sealed class StreamClientReplayTests
             Assert.InRange(events.OfType<BookSnapshotEvent>().Count(), 1, 2);
             Assert.Equal(frames.Count(f => f.EndsWith($"\"{pair}\"]", StringComparison.Ordinal) && f.Contains("\"as\":", StringComparison.Ordinal) == false && f.Contains("\"book-", StringComparison.Ordinal)), events.OfType<BookDeltaEvent>().Count());
             Assert.All(events.OfType<BookDeltaEvent>(), d => Assert.True(d.ChecksumVerified));
+            verified += events.OfType<BookDeltaEvent>().Count(d => d.ChecksumVerified);
             Assert.Empty(events.OfType<GapEvent>());
             Assert.Equal(naive[pair].Bids, rebuilt.Bids);
             Assert.Equal(naive[pair].Asks, rebuilt.Asks);
@@ -64,8 +66,9 @@ public sealed class StreamClientReplayTests
             totalTrades += got.Count;
         }
 
+        // Every recorded checksum, verified on the consumers' deltas (the client's own counters go on into the next session).
         var checksummed = frames.Count(f => f.StartsWith('[') && f.Contains("\"c\":\"", StringComparison.Ordinal));
-        Assert.Equal(checksummed, client.BookStats.ChecksumPasses);
+        Assert.Equal(checksummed, verified);
         Assert.Equal(0, client.BookStats.ChecksumFailures);
         Assert.True(totalTrades >= 8, $"{totalTrades} trades");
     }
@@ -150,8 +153,11 @@ public sealed class StreamClientReplayTests
             var rebuilt = StreamReplayKit.Rebuild(events);
             Assert.Single(events.OfType<BookSnapshotEvent>());
             Assert.Empty(events.OfType<GapEvent>());
-            Assert.Equal(naive[symbol].Bids, rebuilt.Bids);
-            Assert.Equal(naive[symbol].Asks, rebuilt.Asks);
+            // Binance's REST snapshot holds the best 1,000 levels a side: a level deeper than that when the snapshot is
+            // taken (later on a loaded machine) is unknown to any client until a diff touches it, so the book is compared
+            // where the snapshot vouches for it.
+            Assert.Equal(naive[symbol].Bids.Take(500), rebuilt.Bids.Take(500));
+            Assert.Equal(naive[symbol].Asks.Take(500), rebuilt.Asks.Take(500));
         }
 
         var frames = StreamReplayKit.Frames(capture + ".ws.1.0");

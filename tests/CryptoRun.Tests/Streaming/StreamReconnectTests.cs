@@ -33,7 +33,8 @@ public sealed class StreamReconnectTests
         await Task.Delay(300);
         var withoutTime = client.Health().ConnectAttempts;
 
-        // 60 s of stream time in 250 ms steps: with delays of about 1, 2, 4, 8, 16, 32 s (jittered) that is at most ~7 attempts, not 240.
+        // 60 s of stream time in 250 ms steps: with delays of about 1, 2, 4, 8, 16, 32 s that is ~7 attempts, not 240 (no
+        // delay) nor ~60 (a constant 1 s); the bounds are wide because Polly's decorrelated jitter spreads each delay widely.
         for (var i = 0; i < 240; i++)
         {
             replay.Clock.Advance(TimeSpan.FromMilliseconds(250));
@@ -43,7 +44,7 @@ public sealed class StreamReconnectTests
         await Task.Delay(300);
         var attempts = client.Health().ConnectAttempts;
         Assert.Equal(1, withoutTime);
-        Assert.InRange(attempts, 4, 9);
+        Assert.InRange(attempts, 3, 15);
         Assert.Equal(0, client.Health().Open);
         Assert.StartsWith("kraken#1: ", client.Health().LastError, StringComparison.Ordinal);
     }

@@ -57,6 +57,34 @@ internal static class StreamReplayKit
         return events;
     }
 
+    /// <summary>
+    /// Moves a manual clock on while a test reads (50 ms every 10 ms), so that what the code under test waits for on it
+    /// (a reconnect's backoff after a failed attempt) passes as it would in real time. Dispose to stop.
+    /// </summary>
+    public static IAsyncDisposable DriveClock(ManualClock clock)
+    {
+        var stop = new CancellationTokenSource();
+        var driving = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(10);
+                clock.Advance(TimeSpan.FromMilliseconds(50));
+            }
+        });
+        return new ClockDriver(stop, driving);
+    }
+
+    private sealed class ClockDriver(CancellationTokenSource stop, Task driving) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await stop.CancelAsync();
+            await driving;
+            stop.Dispose();
+        }
+    }
+
     /// <summary>True for the status saying the connection is being reopened (a replay recording's end closes it).</summary>
     public static bool IsReconnecting(StreamEvent item) => item is StreamStatusEvent { State: StreamState.Reconnecting };
 

@@ -248,7 +248,7 @@ internal sealed class ReplayWebSocketEndpoint(
 
             // Not cancelled by the client's close (a cancelled send aborts the socket, and the
             // close could not be answered); only by its disconnect or the server's stop.
-            await writer.SendRecordedAsync(recorded, payload, lifetime).ConfigureAwait(false);
+            await writer.SendRecordedAsync(recording.Payloads, planned.ApplyFirst, planned.ApplyCount, payload, lifetime).ConfigureAwait(false);
             sent++;
         }
 
@@ -351,14 +351,21 @@ internal sealed class ReplayWebSocketEndpoint(
         /// <summary>Whether client messages can be answered on this stream (Kraken, OKX).</summary>
         internal bool Answers => books.Answers;
 
-        /// <summary>Applies the recorded frame to the books, then sends <paramref name="payload"/> (the frame, corrupted or not).</summary>
-        internal async Task SendRecordedAsync(byte[] recorded, byte[] payload, CancellationToken lifetime)
+        /// <summary>
+        /// Applies <paramref name="applyCount"/> recorded frames from <paramref name="applyFirst"/> to the books (in the
+        /// recording's order: see <see cref="PlannedFrame"/>), then sends <paramref name="payload"/> (a frame, corrupted or not).
+        /// </summary>
+        internal async Task SendRecordedAsync(IReadOnlyList<byte[]> recorded, int applyFirst, int applyCount, byte[] payload, CancellationToken lifetime)
         {
             await _gate.WaitAsync(lifetime).ConfigureAwait(false);
             try
             {
                 // Applied first: once a client has the frame, the books (and REST depth) include it.
-                books.Apply(recorded);
+                for (var i = applyFirst; i < applyFirst + applyCount; i++)
+                {
+                    books.Apply(recorded[i]);
+                }
+
                 await webSocket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, lifetime).ConfigureAwait(false);
             }
             finally

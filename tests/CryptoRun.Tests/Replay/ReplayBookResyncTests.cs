@@ -222,6 +222,57 @@ public sealed class ReplayBookResyncTests
         Assert.True(passes > 5, $"{passes} checksums after the snapshot");
     }
 
+    [Fact]
+    public async Task Okx_ReorderFault_TheVenuesBookKeepsTheRecordingsOrder_SoTheResubscribeSnapshotIsTheTrueBook()
+    {
+        // Two consecutive BTC-USDT updates that set one price to different sizes: swapped in transit, applied in the
+        // swapped order they would leave the other size. The venue's own book moved in the recording's order.
+        var recorded = Recorded("OKX.ws.");
+        var message = new BookMessage();
+        List<LevelChange> Changes(string frame) => OkxBookSync.TryParse(Encoding.UTF8.GetBytes(frame), message) && message.Symbol == "BTC-USDT" && !message.IsSnapshot
+            ? [.. message.Bids, .. message.Asks]
+            : [];
+        var i = Enumerable.Range(100, recorded.Count - 101).First(i =>
+        {
+            var first = Changes(recorded[i]);
+            var second = Changes(recorded[i + 1]);
+            return first.Any(a => second.Any(b => a.Price == b.Price && a.Size != b.Size));
+        });
+        var k = i + 1; // slots count from 1: slot k (frame index i) goes out after slot k + 1
+        var sent = recorded.ToList();
+        (sent[i], sent[i + 1]) = (sent[i + 1], sent[i]);
+        var clock = new ManualClock(ReplayFixture.Now);
+        await using var server = await ReplayServer.StartAsync(new ReplayOptions { TimeProvider = clock, DataRoot = TestData.Root });
+        using var timeout = Timeout();
+        using var client = await ConnectAsync(server, $"okx?speed=1&reorder_every={k}", timeout.Token);
+
+        var sentBefore = await RunToAsync(client, clock, "OKX.ws.", sent, k + 20, timeout.Token);
+        await SendAsync(client, """{"op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}""", timeout.Token);
+        await ReceiveAsync(client, timeout.Token);
+        var snapshot = await ReceiveAsync(client, timeout.Token);
+
+        var sync = new OkxBookSync();
+        var expected = OkxBooks(recorded.Take(sentBefore), sync)["BTC-USDT"];
+        Assert.True(OkxBookSync.TryParse(Encoding.UTF8.GetBytes(snapshot), message));
+        Assert.Equal(Texts(expected.Asks), message.Asks.Select(l => (l.PriceText, l.SizeText)).ToList());
+        Assert.Equal(Texts(expected.Bids), message.Bids.Select(l => (l.PriceText, l.SizeText)).ToList());
+        var swapped = new NaiveBook();
+        foreach (var frame in sent.Take(sentBefore))
+        {
+            if (OkxBookSync.TryParse(Encoding.UTF8.GetBytes(frame), message) && message.Symbol == "BTC-USDT")
+            {
+                if (message.IsSnapshot)
+                {
+                    swapped.Clear();
+                }
+
+                swapped.Apply(message.Bids.Select(l => (l.Price, l.Size)), message.Asks.Select(l => (l.Price, l.Size)));
+            }
+        }
+
+        Assert.NotEqual([.. expected.Bids.Select(l => (l.Price, l.Size)), .. expected.Asks.Select(l => (l.Price, l.Size))], [.. swapped.Bids, .. swapped.Asks]);
+    }
+
     private static string CorruptLastDigit(string frame)
     {
         var at = frame.AsSpan().LastIndexOfAnyInRange('0', '9');

@@ -117,7 +117,10 @@ public sealed class BinanceBookSync(bool futures) : IBookSync
                 return BookApplyResult.Stale;
             }
 
-            follows = book.DeltasSinceSnapshot == 0 ? first <= id : message.PreviousSequence == id;
+            // Binance's rule for the first event after the snapshot is U <= lastUpdateId <= u; an event whose pu is the
+            // snapshot's lastUpdateId follows it just as surely (the event that ended at lastUpdateId may have been the
+            // one that broke the chain, so it is not among the buffered ones).
+            follows = message.PreviousSequence == id || (book.DeltasSinceSnapshot == 0 && first <= id);
         }
         else
         {

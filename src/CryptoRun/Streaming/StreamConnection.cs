@@ -532,9 +532,11 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
         var snapshot = book.ToSnapshot();
         var routes = Route(instrument);
         routes?.Publish(StreamChannel.Book, new BookSnapshotEvent(instrument, snapshot.Bids, snapshot.Asks, provenance));
-        if (keeper.ResyncingSince is not null)
+        keeper.ResyncingSince = null;
+        if (keeper.LostSync)
         {
-            keeper.ResyncingSince = null;
+            // A resync is a recovery from a gap or checksum failure; a first snapshot (on connecting or reconnecting) is not.
+            keeper.LostSync = false;
             _client.BookStats.CountResync();
             routes?.Publish(StreamChannel.Book, new StreamStatusEvent(instrument, StreamChannel.Book, StreamState.Live, "book resynced from a fresh snapshot", provenance));
         }
@@ -577,6 +579,7 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
         var instrument = keeper.Book.Instrument;
         keeper.Book.Reset();
         keeper.ResyncingSince ??= _receivedAt;
+        keeper.LostSync = true;
         _client.CountGap();
         var provenance = new StreamProvenance(_protocol.Venue, Name, _frame, _receivedAt, message.TimeMs, message.Sequence);
         var routes = Route(instrument);
@@ -764,8 +767,11 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
 
         public IBookSync Sync { get; } = sync;
 
-        /// <summary>When the book lost sync; null while in sync.</summary>
+        /// <summary>Since when the book has waited for a snapshot (first one or after losing sync); null while in sync.</summary>
         public DateTimeOffset? ResyncingSince { get; set; }
+
+        /// <summary>True from a gap or checksum failure until the snapshot that recovers it.</summary>
+        public bool LostSync { get; set; }
 
         public DateTimeOffset? LastGoodAt { get; set; }
 
@@ -809,6 +815,7 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
 
             _buffered.Clear();
             ResyncingSince = null;
+            LostSync = false;
         }
     }
 }

@@ -122,6 +122,28 @@ public sealed class RecordedBookTests
         Assert.Equal(1, stats.Gaps);
     }
 
+    [Fact]
+    public void BinanceFutures_SnapshotEndingExactlyAtAnEventNotBuffered_TheNextEventFollowsByItsPu()
+    {
+        // The snapshot's lastUpdateId is the u of an event the client never buffered (the one that broke the chain before
+        // the refetch): the next event starts at lastUpdateId + 1 with pu = lastUpdateId, and follows. One that does not
+        // (pu elsewhere, U past lastUpdateId) is a gap.
+        var sync = new BinanceBookSync(futures: true);
+        var book = new L2Book(Instrument.Parse("BTC/USDT:USDT"));
+        var snapshot = new BookMessage { IsSnapshot = true, Sequence = 100 };
+        snapshot.Bids.Add(new LevelChange(10m, 1m, "10", "1"));
+        snapshot.Asks.Add(new LevelChange(11m, 1m, "11", "1"));
+        Assert.Equal(BookApplyResult.Applied, sync.Apply(book, snapshot));
+        var next = new BookMessage { FirstSequence = 101, Sequence = 104, PreviousSequence = 100 };
+        next.Bids.Add(new LevelChange(10m, 2m, "10", "2"));
+        Assert.Equal(BookApplyResult.Applied, sync.Apply(book, next));
+        Assert.Equal(2m, book.Bids[0].Size);
+
+        Assert.Equal(BookApplyResult.Applied, sync.Apply(book, snapshot));
+        var apart = new BookMessage { FirstSequence = 103, Sequence = 106, PreviousSequence = 102 };
+        Assert.Equal(BookApplyResult.Gap, sync.Apply(book, apart));
+    }
+
     private static (BookStats Stats, Dictionary<string, L2Book> Books) ReplayKraken(List<string> frames)
     {
         var sync = new KrakenBookSync();

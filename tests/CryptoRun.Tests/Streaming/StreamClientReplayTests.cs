@@ -124,13 +124,26 @@ public sealed class StreamClientReplayTests
 
     /// <remarks>
     /// Paced at 10x the recorded pace on the real clock: a diff-only book waits for its REST snapshot, and at speed 0 the
-    /// whole 31 s recording would be over before the snapshot's answer, leaving nothing to apply it to.
+    /// whole 31 s recording would be over before the snapshot's answer, leaving nothing to apply it to. With
+    /// <paramref name="reorder"/>, two consecutive diffs of one symbol past the recording's middle are swapped in transit
+    /// (the replay's <c>reorder_every</c>): that book sees a sequence gap, refetches the REST snapshot and carries on in
+    /// sync, while the other books see nothing.
     /// </remarks>
     [Theory]
-    [InlineData("binance", "BINANCE", false)]
-    [InlineData("binance-usdm", "BINANCE_FUTURES", true)]
-    public async Task Binance_RecordedCapture_DiffDepthFromTheRestSnapshot_EqualsTheRecordingAppliedNaively(string venue, string capture, bool futures)
+    [InlineData("binance", "BINANCE", false, false)]
+    [InlineData("binance-usdm", "BINANCE_FUTURES", true, false)]
+    [InlineData("binance", "BINANCE", false, true)]
+    [InlineData("binance-usdm", "BINANCE_FUTURES", true, true)]
+    public async Task Binance_RecordedCapture_DiffDepthFromTheRestSnapshot_EqualsTheRecordingAppliedNaively(string venue, string capture, bool futures, bool reorder)
     {
+        var frames = StreamReplayKit.Frames(capture + ".ws.1.0");
+        string? DiffSymbol(string frame) => frame.Contains("\"e\":\"depthUpdate\"", StringComparison.Ordinal)
+            ? JsonDocument.Parse(frame).RootElement.GetProperty("data").GetProperty("s").GetString()
+            : null;
+        var swapAt = reorder
+            ? Enumerable.Range(frames.Count / 2, frames.Count * 3 / 10).First(i => DiffSymbol(frames[i]) is { } s && DiffSymbol(frames[i + 1]) == s)
+            : -1;
+        var gapped = reorder ? DiffSymbol(frames[swapAt]) : null;
         await using var server = await CryptoRun.Replay.ReplayServer.StartAsync(new CryptoRun.Replay.ReplayOptions { DataRoot = TestData.Root });
         using var venues = new Http(server.BaseAddress);
         IExchangeNativeProvider rest = futures ? venues.Connect<BinanceUsdmConnector>(venue) : venues.Connect<BinanceConnector>(venue);
@@ -138,7 +151,8 @@ public sealed class StreamClientReplayTests
         using var http = venues.Client();
         await using var client = new StreamClient(protocol, rest.GetMarketsAsync, new StreamClientOptions
         {
-            Endpoint = new Uri($"{server.Streams.Single(s => s.Name == venue).Address}?speed=10"),
+            // Slots count from 1: reorder_every=K sends frame K after frame K + 1 (and 2K is past the recording's end).
+            Endpoint = new Uri($"{server.Streams.Single(s => s.Name == venue).Address}?speed=10{(reorder ? $"&reorder_every={swapAt + 1}" : "")}"),
             RestHttp = http,
         });
         var markets = await rest.GetMarketsAsync();
@@ -151,8 +165,20 @@ public sealed class StreamClientReplayTests
         {
             var events = await StreamReplayKit.ReadUntilAsync(subscriber, StreamReplayKit.IsReconnecting);
             var rebuilt = StreamReplayKit.Rebuild(events);
-            Assert.Single(events.OfType<BookSnapshotEvent>());
-            Assert.Empty(events.OfType<GapEvent>());
+            if (symbol == gapped)
+            {
+                var gap = Assert.Single(events.OfType<GapEvent>());
+                Assert.Equal(GapReason.SequenceGap, gap.Reason);
+                Assert.Equal(2, events.OfType<BookSnapshotEvent>().Count());
+                Assert.IsType<BookSnapshotEvent>(events.SkipWhile(e => e != gap).First(e => e is BookSnapshotEvent or BookDeltaEvent));
+                Assert.Contains(events, e => e is StreamStatusEvent { State: StreamState.Live } status && status.Detail.Contains("resynced", StringComparison.Ordinal));
+            }
+            else
+            {
+                Assert.Single(events.OfType<BookSnapshotEvent>());
+                Assert.Empty(events.OfType<GapEvent>());
+            }
+
             // Binance's REST snapshot holds the best 1,000 levels a side: a level deeper than that when the snapshot is
             // taken (later on a loaded machine) is unknown to any client until a diff touches it, so the book is compared
             // where the snapshot vouches for it.
@@ -160,7 +186,8 @@ public sealed class StreamClientReplayTests
             Assert.Equal(naive[symbol].Asks.Take(500), rebuilt.Asks.Take(500));
         }
 
-        var frames = StreamReplayKit.Frames(capture + ".ws.1.0");
+        Assert.Equal(reorder ? 1 : 0, client.BookStats.Gaps);
+        Assert.Equal(reorder ? 1 : 0, client.BookStats.Resyncs);
         foreach (var (symbol, subscriber) in trades)
         {
             var events = await StreamReplayKit.ReadUntilAsync(subscriber, StreamReplayKit.IsReconnecting);

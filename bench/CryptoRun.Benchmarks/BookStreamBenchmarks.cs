@@ -20,6 +20,7 @@ namespace CryptoRun.Benchmarks;
 public class BookStreamBenchmarks
 {
     private byte[][] _kraken = [];
+    private byte[][] _krakenSnapshots = [];
     private byte[][] _okx = [];
     private byte[][] _binance = [];
     private readonly BookMessage _message = new();
@@ -31,9 +32,10 @@ public class BookStreamBenchmarks
     public void Setup()
     {
         _kraken = BookFrames("KRAKEN.ws.50.0", f => KrakenBookSync.TryParse(f, _message, out _));
+        _krakenSnapshots = _kraken.Where(f => KrakenBookSync.TryParse(f, _message, out _) && _message.IsSnapshot).ToArray();
         _okx = BookFrames("OKX.ws.1.0", f => OkxBookSync.TryParse(f, _message));
         _binance = BookFrames("BINANCE_FUTURES.ws.1.0", f => BinanceBookSync.TryParseUpdate(f, _message));
-        Console.WriteLine($"book frames: kraken {_kraken.Length}, okx {_okx.Length}, binance-usdm {_binance.Length}");
+        Console.WriteLine($"book frames: kraken {_kraken.Length} ({_krakenSnapshots.Length} snapshots), okx {_okx.Length}, binance-usdm {_binance.Length}");
     }
 
     [Benchmark(Description = "Kraken book-1000: parse + apply + CRC32 per message", OperationsPerInvoke = 4279)]
@@ -51,6 +53,24 @@ public class BookStreamBenchmarks
             }
 
             passes += sync.Apply(book, _message) == BookApplyResult.Applied ? 1 : 0;
+        }
+
+        return passes;
+    }
+
+    /// <summary>
+    /// Only the capture's 10 snapshots (1,000 levels a side), per snapshot: subtracted from <see cref="Kraken"/>'s total it
+    /// leaves what the 4,269 deltas cost (the delta rate in <c>bench/README.md</c>).
+    /// </summary>
+    [Benchmark(Description = "Kraken book-1000: snapshots only (parse + apply + CRC32) per snapshot", OperationsPerInvoke = 10)]
+    public long KrakenSnapshots()
+    {
+        var sync = new KrakenBookSync();
+        long passes = 0;
+        foreach (var frame in _krakenSnapshots)
+        {
+            KrakenBookSync.TryParse(frame, _message, out var depth);
+            passes += sync.Apply(new L2Book(Instrument.Parse(_message.Symbol), depth), _message) == BookApplyResult.Applied ? 1 : 0;
         }
 
         return passes;

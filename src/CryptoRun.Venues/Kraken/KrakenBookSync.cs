@@ -117,7 +117,7 @@ public sealed class KrakenBookSync : IBookSync
             var length = 0;
             length = Append(book.Asks, buffer, length);
             length = Append(book.Bids, buffer, length);
-            return Crc32.Hash(buffer.AsSpan(0, length));
+            return System.IO.Hashing.Crc32.HashToUInt32(buffer.AsSpan(0, length));
         }
         finally
         {

@@ -143,7 +143,7 @@ public sealed class OkxBookSync : IBookSync
             }
 
             // No trailing colon: each level wrote "px:sz:"; the last one's colon is not part of the text.
-            return (int)Crc32.Hash(buffer.AsSpan(0, Math.Max(length - 1, 0)));
+            return (int)System.IO.Hashing.Crc32.HashToUInt32(buffer.AsSpan(0, Math.Max(length - 1, 0)));
         }
         finally
         {

@@ -4,7 +4,6 @@ using CryptoRun.Domain;
 using CryptoRun.Replay.Recordings;
 using CryptoRun.Tests.TestSupport;
 using CryptoRun.Venues.Binance;
-using CryptoRun.Venues.Common;
 using CryptoRun.Venues.Kraken;
 using CryptoRun.Venues.Okx;
 
@@ -17,10 +16,6 @@ namespace CryptoRun.Tests.Books;
 /// </summary>
 public sealed class RecordedBookTests
 {
-    [Fact]
-    public void Crc32_StandardCheckValue()
-        => Assert.Equal(0xCBF4_3926u, Crc32.Hash("123456789"u8));
-
     [Fact]
     public void Kraken_RecordedBooks_EveryChecksumPasses()
     {

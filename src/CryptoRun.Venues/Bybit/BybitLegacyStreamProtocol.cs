@@ -1,9 +1,7 @@
-using System.Buffers;
-using System.Text;
-using System.Text.Json;
 using CryptoRun.Books;
 using CryptoRun.Domain;
 using CryptoRun.Streaming;
+using CryptoRun.Venues.Common;
 
 namespace CryptoRun.Venues.Bybit;
 
@@ -79,7 +77,7 @@ public sealed class BybitLegacyStreamProtocol : IStreamProtocol
         var messages = new List<string>();
         for (var i = 0; i < topics.Count; i += BybitStreamProtocol.MaxArgsPerRequest)
         {
-            messages.Add(Request("subscribe", topics.Skip(i).Take(BybitStreamProtocol.MaxArgsPerRequest)));
+            messages.Add(BybitStreamProtocol.Request("subscribe", topics.Skip(i).Take(BybitStreamProtocol.MaxArgsPerRequest)));
         }
 
         return messages;
@@ -91,7 +89,7 @@ public sealed class BybitLegacyStreamProtocol : IStreamProtocol
     {
         ArgumentNullException.ThrowIfNull(book);
         var topic = Topic(book with { Channel = StreamChannel.Book });
-        return [Request("unsubscribe", [topic]), Request("subscribe", [topic])];
+        return [BybitStreamProtocol.Request("unsubscribe", [topic]), BybitStreamProtocol.Request("subscribe", [topic])];
     }
 
     /// <inheritdoc />
@@ -121,26 +119,6 @@ public sealed class BybitLegacyStreamProtocol : IStreamProtocol
             _ => throw new NotSupportedException($"Bybit v2 streams only trades and book, not {subscription.Channel}"),
         };
     }
-
-    private static string Request(string op, IEnumerable<string> topics)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("op"u8, op);
-            writer.WriteStartArray("args"u8);
-            foreach (var topic in topics)
-            {
-                writer.WriteStringValue(topic);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
 }
 
 /// <summary>
@@ -148,34 +126,9 @@ public sealed class BybitLegacyStreamProtocol : IStreamProtocol
 /// and remove their level, <c>update</c>/<c>insert</c> set theirs. <c>cross_seq</c> (<see cref="BookMessage.Sequence"/>)
 /// must rise: a delta at or below the book's is stale and skipped. v2 offers no way to detect a lost delta.
 /// </summary>
-public sealed class BybitLegacyBookSync : IBookSync
+public sealed class BybitLegacyBookSync : SequencedBookSync
 {
     /// <inheritdoc />
-    public BookApplyResult Apply(L2Book book, BookMessage message)
-    {
-        ArgumentNullException.ThrowIfNull(book);
-        ArgumentNullException.ThrowIfNull(message);
-        if (message.IsSnapshot)
-        {
-            book.ApplySnapshot(message.Bids, message.Asks);
-        }
-        else
-        {
-            if (!book.IsSynced)
-            {
-                return BookApplyResult.AwaitingSnapshot;
-            }
-
-            if (message.Sequence is { } sequence && book.Sequence is { } last && sequence <= last)
-            {
-                return BookApplyResult.Stale;
-            }
-
-            book.ApplyDelta(message.Bids, message.Asks);
-        }
-
-        book.Sequence = message.Sequence;
-        book.TimeMs = message.TimeMs;
-        return BookApplyResult.Applied;
-    }
+    /// <remarks><c>cross_seq</c> rises by varying steps: any rise follows.</remarks>
+    protected override bool Follows(long sequence, long last) => true;
 }

@@ -188,7 +188,8 @@ public sealed class BybitStreamProtocol : IStreamProtocol
         };
     }
 
-    private static string Request(string op, IEnumerable<string> topics)
+    /// <summary>A Bybit request frame, v5's and v2's alike: <c>{"op":OP,"args":[TOPIC,...]}</c>.</summary>
+    internal static string Request(string op, IEnumerable<string> topics)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))

@@ -239,68 +239,7 @@ internal sealed class BybitStreamParser(string venue) : IStreamParser
         }
     }
 
-    private void ReadTrades(ref Utf8JsonReader reader)
-    {
-        _trades.Clear();
-        JsonRead.Next(ref reader);
-        JsonRead.Expect(ref reader, JsonTokenType.StartArray, "bybit trades data");
-        var index = 0;
-        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-        {
-            string? id = null;
-            long? time = null;
-            long? sequence = null;
-            decimal? price = null;
-            decimal? size = null;
-            var side = TradeSide.Unknown;
-            string? rawSide = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("i"u8))
-                {
-                    id = JsonRead.NextString(ref reader, new Field("bybit trade", index, "i"));
-                }
-                else if (reader.ValueTextEquals("T"u8))
-                {
-                    time = JsonRead.NextInt64(ref reader, new Field("bybit trade", index, "T"));
-                }
-                else if (reader.ValueTextEquals("p"u8))
-                {
-                    price = JsonRead.NextDecimal(ref reader, new Field("bybit trade", index, "p"));
-                }
-                else if (reader.ValueTextEquals("v"u8))
-                {
-                    size = JsonRead.NextDecimal(ref reader, new Field("bybit trade", index, "v"));
-                }
-                else if (reader.ValueTextEquals("S"u8))
-                {
-                    JsonRead.Next(ref reader);
-                    (side, rawSide) = reader.ValueTextEquals("Buy"u8) ? (TradeSide.Buy, "Buy")
-                        : reader.ValueTextEquals("Sell"u8) ? (TradeSide.Sell, "Sell")
-                        : (TradeSide.Unknown, JsonRead.String(ref reader, new Field("bybit trade", index, "S")));
-                }
-                else if (reader.ValueTextEquals("seq"u8))
-                {
-                    sequence = JsonRead.NextInt64(ref reader, new Field("bybit trade", index, "seq"));
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-
-            if (id is null || time is null || price is null || size is null)
-            {
-                throw new FormatException($"bybit trade {index}: missing {(id is null ? "i" : time is null ? "T" : price is null ? "p" : "v")}");
-            }
-
-            _trades.Add((new Trade(id, time.Value, price.Value, size.Value, side, rawSide), sequence));
-            index++;
-        }
-
-        JsonRead.Expect(ref reader, JsonTokenType.EndArray, "bybit trades data");
-    }
+    private void ReadTrades(ref Utf8JsonReader reader) => BybitTradeList.V5.Read(ref reader, _trades);
 
     private void ReadTicker(ref Utf8JsonReader reader)
     {

@@ -1,5 +1,6 @@
 using CryptoRun.Streaming;
 using CryptoRun.Tests.TestSupport;
+using CryptoRun.Venues.Kraken;
 using CryptoRun.Venues.Okx;
 
 namespace CryptoRun.Tests.Streaming;
@@ -34,47 +35,11 @@ public sealed class StreamBookResyncTests
         var frames = StreamReplayKit.Frames("OKX.ws.1.0");
         var naive = StreamReplayKit.OkxNaive(frames);
         var recordedTrades = frames.Count(f => f.Contains("\"channel\":\"trades\",\"instId\":\"BTC-USDT\"", StringComparison.Ordinal) && f.Contains("\"data\"", StringComparison.Ordinal));
-        // The recording's 240 s at its own pace on the replay clock, moved half a second at a time, and held while a book
-        // is resyncing: each resubscribe is answered before the recording moves on (otherwise, on a loaded machine, the
-        // last corrupted frames race the end of the recording). A resync that never comes fails the assertions below.
-        var reading = Task.WhenAll(
-            StreamReplayKit.ReadUntilAsync(btcBook, StreamReplayKit.IsReconnecting),
-            StreamReplayKit.ReadUntilAsync(uniBook, StreamReplayKit.IsReconnecting),
-            StreamReplayKit.ReadUntilAsync(btcTrades, StreamReplayKit.IsReconnecting));
-        var stats = client.BookStats;
-        var held = 0;
-        while (!reading.IsCompleted)
-        {
-            if (stats.ChecksumFailures + stats.Gaps > stats.Resyncs && ++held < 2_500)
-            {
-                await Task.Delay(2);
-                continue;
-            }
-
-            held = 0;
-            replay.Clock.Advance(TimeSpan.FromMilliseconds(500));
-            await Task.Delay(2);
-        }
-
-        var read = await reading;
+        var read = await ReadHeldAsync(replay, client, TimeSpan.FromMilliseconds(500), btcBook, uniBook, btcTrades);
         var failures = 0;
         foreach (var (events, id) in new[] { (read[0], "BTC-USDT"), (read[1], "UNI-USD-SWAP") })
         {
-            var gaps = events.OfType<GapEvent>().ToList();
-            Assert.All(gaps, g => Assert.Equal(reason, g.Reason));
-            var resynced = events.OfType<StreamStatusEvent>().Count(s => s.State == StreamState.Live && s.Detail.Contains("resynced", StringComparison.Ordinal));
-            Assert.Equal(gaps.Count, resynced);
-            failures += gaps.Count;
-
-            // After every gap the next book event is a snapshot (nothing is applied to a book out of sync).
-            for (var i = 0; i < events.Count; i++)
-            {
-                if (events[i] is GapEvent)
-                {
-                    Assert.IsType<BookSnapshotEvent>(events.Skip(i + 1).First(e => e is BookSnapshotEvent or BookDeltaEvent));
-                }
-            }
-
+            failures += AssertEachGapResynced(events, reason, lastMayBeOpen: false, out _);
             var rebuilt = StreamReplayKit.Rebuild(events);
             Assert.Equal(naive[id].Bids, rebuilt.Bids);
             Assert.Equal(naive[id].Asks, rebuilt.Asks);
@@ -90,5 +55,104 @@ public sealed class StreamBookResyncTests
         Assert.DoesNotContain(tradeEvents, e => e is GapEvent);
         Assert.Equal(recordedTrades, tradeEvents.OfType<TradeEvent>().Select(t => t.Provenance.Frame).Distinct().Count());
         Assert.Equal("okx#1", tradeEvents.OfType<TradeEvent>().Last().Provenance.Connection);
+    }
+
+    /// <remarks>
+    /// A reordered pair of one book's updates fails Kraken's checksum on the first to arrive (its checksum counts the
+    /// other); the book resubscribes on the same connection and the replay answers with the book so far.
+    /// </remarks>
+    [Fact]
+    public async Task Kraken_ReorderedFrames_EachFailureResyncsThatBookOnly_AndTheBooksEndEqualToTheRecording()
+    {
+        await using var replay = await ReplayHarness.StartAsync();
+        var kraken = replay.Connect<KrakenConnector>("kraken");
+        var protocol = new KrakenStreamProtocol();
+        await using var client = StreamClientReplayTests.Client(replay, "kraken", protocol, kraken.GetMarketsAsync, query: "speed=1&reorder_every=5");
+        var markets = await kraken.GetMarketsAsync();
+        var frames = StreamClientReplayTests.KrakenFiles.SelectMany(StreamReplayKit.Frames).ToList();
+        var naive = StreamReplayKit.KrakenNaive(frames, protocol.BookDepth);
+        var books = markets.Markets.Where(m => naive.ContainsKey(protocol.StreamSymbol(m)))
+            .ToDictionary(m => protocol.StreamSymbol(m), m => client.Subscribe(StreamChannel.Book, m.Instrument));
+        Assert.Equal(10, books.Count);
+        await client.StartAsync();
+
+        // The recording's 31 s in 50 ms steps: few frames go out together, so a failure holds the clock before the last ones.
+        var read = await ReadHeldAsync(replay, client, TimeSpan.FromMilliseconds(50), [.. books.Values]);
+        var failures = 0;
+        var compared = 0;
+        var open = 0;
+        foreach (var ((pair, _), events) in books.Zip(read))
+        {
+            // Frames due at the same moment go out together, so a swap among the recording's last ones can end the stream
+            // before its resubscribe is answered: that book ends out of sync, with its gap open, and is not compared.
+            failures += AssertEachGapResynced(events, GapReason.ChecksumFailed, lastMayBeOpen: true, out var ended);
+            if (ended)
+            {
+                open++;
+                continue;
+            }
+
+            var rebuilt = StreamReplayKit.Rebuild(events, protocol.BookDepth);
+            Assert.Equal(naive[pair].Bids, rebuilt.Bids);
+            Assert.Equal(naive[pair].Asks, rebuilt.Asks);
+            compared++;
+        }
+
+        Assert.True(failures >= 10, $"{failures} books lost sync");
+        Assert.True(compared >= 8, $"{compared} books compared");
+        Assert.Equal(failures, client.BookStats.ChecksumFailures);
+        Assert.Equal(failures - open, client.BookStats.Resyncs);
+    }
+
+    /// <summary>
+    /// Reads each subscriber to the end of the recording (its reconnect), moving the replay clock a
+    /// <paramref name="step"/> at a time and holding it while a book is resyncing: each resubscribe is answered before the recording moves on
+    /// (otherwise, on a loaded machine, the last failures race the end of the recording). A resync that never comes
+    /// (5 s) lets the clock go on, and the caller's assertions fail.
+    /// </summary>
+    private static async Task<List<StreamEvent>[]> ReadHeldAsync(ReplayHarness replay, StreamClient client, TimeSpan step, params StreamSubscriber[] subscribers)
+    {
+        var reading = Task.WhenAll(subscribers.Select(s => StreamReplayKit.ReadUntilAsync(s, StreamReplayKit.IsReconnecting)));
+        var stats = client.BookStats;
+        var held = 0;
+        while (!reading.IsCompleted)
+        {
+            if (stats.ChecksumFailures + stats.Gaps > stats.Resyncs && ++held < 2_500)
+            {
+                await Task.Delay(2);
+                continue;
+            }
+
+            held = 0;
+            replay.Clock.Advance(step);
+            await Task.Delay(2);
+        }
+
+        return await reading;
+    }
+
+    /// <summary>
+    /// Every gap of a book's events has the reason and is followed by a snapshot before any delta and by a "resynced"
+    /// status; returns how many gaps there were. With <paramref name="lastMayBeOpen"/>, the last gap may have nothing after
+    /// it (it came in the recording's last frames, which end the stream before the resubscribe is answered); then
+    /// <paramref name="open"/> is true.
+    /// </summary>
+    private static int AssertEachGapResynced(List<StreamEvent> events, GapReason reason, bool lastMayBeOpen, out bool open)
+    {
+        var gaps = events.OfType<GapEvent>().ToList();
+        Assert.All(gaps, g => Assert.Equal(reason, g.Reason));
+        var resynced = events.OfType<StreamStatusEvent>().Count(s => s.State == StreamState.Live && s.Detail.Contains("resynced", StringComparison.Ordinal));
+        var last = events.FindLastIndex(e => e is GapEvent);
+        open = lastMayBeOpen && last >= 0 && !events.Skip(last + 1).Any(e => e is BookSnapshotEvent or BookDeltaEvent);
+        Assert.Equal(gaps.Count - (open ? 1 : 0), resynced);
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i] is GapEvent && (i != last || !open))
+            {
+                Assert.IsType<BookSnapshotEvent>(events.Skip(i + 1).First(e => e is BookSnapshotEvent or BookDeltaEvent));
+            }
+        }
+
+        return gaps.Count;
     }
 }

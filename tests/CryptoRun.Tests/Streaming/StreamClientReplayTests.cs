@@ -16,7 +16,7 @@ namespace CryptoRun.Tests.Streaming;
 /// </summary>
 public sealed class StreamClientReplayTests
 {
-    private static readonly string[] KrakenFiles = ["KRAKEN.ws.48.0", "KRAKEN.ws.49.0", "KRAKEN.ws.50.0"];
+    internal static readonly string[] KrakenFiles = ["KRAKEN.ws.48.0", "KRAKEN.ws.49.0", "KRAKEN.ws.50.0"];
     private static readonly string[] OkxIds = ["BTC-USDT", "UNI-USD-SWAP"];
 
     [Fact]

@@ -15,13 +15,13 @@ namespace CryptoRun.Replay.WebSockets;
 
 /// <summary>
 /// The L2 books of one replay WebSocket connection, kept from the book frames the server has sent on it,
-/// so that a client resyncing one book gets that book as the connection's frames left it: Kraken and
-/// OKX by sending unsubscribe+subscribe on the connection (answered with the venue's ack and a
+/// so that a client resyncing one book gets that book as the connection's frames left it: Kraken, OKX and
+/// Bybit v5 by sending unsubscribe+subscribe on the connection (answered with the venue's ack and a
 /// snapshot frame, see <see cref="Answer"/>), Binance by fetching REST <c>depth</c> (see <see cref="TryDepth"/>).
 /// </summary>
 /// <remarks>
-/// Kraken (<c>book-N</c> frames) and OKX (<c>books*</c> frames) books follow the frames as sent, with
-/// no checksum check (the server is the venue: it never drops its own book). Binance books start
+/// Kraken (<c>book-N</c> frames), OKX (<c>books*</c> frames) and Bybit v5 (<c>orderbook.*</c> frames) books follow the
+/// recorded frames in the recording's order (a reordered pair is applied as recorded), with no checksum or sequence check (the server is the venue: it never drops its own book). Binance books start
 /// from the recorded REST snapshots and apply each sent <c>depthUpdate</c> whose <c>u</c> is above the
 /// book's <c>lastUpdateId</c> (older ones are already in it). Sent frames are queued and applied when a
 /// book is asked for, so the replay's send loop is not slowed. A corrupted frame (the corrupt fault) is
@@ -63,6 +63,7 @@ internal sealed class ReplayConnectionBooks
             "binance" => Kind.BinanceSpot,
             "binance-usdm" => Kind.BinanceUsdM,
             "bitstamp" => Kind.Bitstamp,
+            "bybit" => Kind.Bybit,
             _ => Kind.None,
         };
         _seed = _recordedDepth = _kind is Kind.BinanceSpot or Kind.BinanceUsdM or Kind.Bitstamp ? recordedDepth : null;
@@ -76,13 +77,14 @@ internal sealed class ReplayConnectionBooks
         BinanceSpot,
         BinanceUsdM,
         Bitstamp,
+        Bybit,
     }
 
     /// <summary>The stream name.</summary>
     internal string Stream { get; }
 
-    /// <summary>Whether client messages can get an answer (<see cref="Answer"/>): Kraken and OKX.</summary>
-    internal bool Answers => _kind is Kind.Kraken or Kind.Okx;
+    /// <summary>Whether client messages can get an answer (<see cref="Answer"/>): Kraken, OKX and Bybit v5.</summary>
+    internal bool Answers => _kind is Kind.Kraken or Kind.Okx or Kind.Bybit;
 
     /// <summary>
     /// Takes a frame the server sends on the connection (the recorded payload, before any corruption).
@@ -177,6 +179,9 @@ internal sealed class ReplayConnectionBooks
                 case Kind.Bitstamp when frame.IndexOf("diff_order_book_"u8) >= 0:
                     ApplyBitstamp(frame);
                     break;
+                case Kind.Bybit when frame.IndexOf("\"orderbook."u8) >= 0:
+                    ApplyBybit(payload);
+                    break;
             }
         }
 
@@ -197,10 +202,13 @@ internal sealed class ReplayConnectionBooks
     /// (and <c>seqId</c> when the recording has sequences). A symbol the recording has but whose book the
     /// connection has not reached yet gets the ack only (its recorded snapshot is still to come); one the
     /// recording never has gets the venue's error. Unsubscribes get the venue's ack; the recorded frames keep coming.
+    /// Bybit v5 <c>{"op":"subscribe","args":["orderbook.200.BTCUSDT"]}</c>: the <c>{"success":true,..,"op":"subscribe"}</c>
+    /// ack, then per <c>orderbook</c> topic whose book the connection has, a <c>"type":"snapshot"</c> frame of it at
+    /// the recorded depth with the last applied <c>u</c> and <c>seq</c> (so the recorded deltas that follow go on from it).
     /// </remarks>
     internal IReadOnlyList<byte[]> Answer(ReadOnlySpan<byte> request)
     {
-        if (_kind is not (Kind.Kraken or Kind.Okx))
+        if (_kind is not (Kind.Kraken or Kind.Okx or Kind.Bybit))
         {
             return [];
         }
@@ -227,7 +235,12 @@ internal sealed class ReplayConnectionBooks
             lock (_lock)
             {
                 Flush();
-                return _kind == Kind.Kraken ? AnswerKraken(root) : AnswerOkx(root);
+                return _kind switch
+                {
+                    Kind.Kraken => AnswerKraken(root),
+                    Kind.Okx => AnswerOkx(root),
+                    _ => AnswerBybit(root),
+                };
             }
         }
     }
@@ -334,6 +347,155 @@ internal sealed class ReplayConnectionBooks
         book.Levels.Sequence = micro;
         book.Levels.TimeMs = micro / 1000;
         book.Advanced = true;
+    }
+
+    /// <summary>
+    /// Bybit v5 <c>{"topic":"orderbook.200.BTCUSDT","type":"snapshot"|"delta","ts":ms,"data":{"s","b":[[p,s]..],"a","u","seq"},"cts"}</c>:
+    /// a snapshot (or <c>u</c> = 1) replaces the book, a delta sets its levels (size 0 removes); the book keeps <c>u</c>,
+    /// <c>seq</c> and <c>ts</c> for the snapshot it answers with.
+    /// </summary>
+    private void ApplyBybit(byte[] payload)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            var root = document.RootElement;
+            if (!root.TryGetProperty("topic", out var topic) || topic.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
+                || !data.TryGetProperty("s", out var symbolElement) || symbolElement.ValueKind != JsonValueKind.String)
+            {
+                return;
+            }
+
+            var topicText = topic.GetString()!;
+            var parts = topicText.Split('.');
+            var depth = parts.Length == 3 && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var d) ? d : 0;
+            var update = data.TryGetProperty("u", out var u) && u.TryGetInt64(out var uValue) ? uValue : (long?)null;
+            var snapshot = (root.TryGetProperty("type", out var type) && type.ValueEquals("snapshot")) || update == 1;
+            var symbol = symbolElement.GetString()!;
+            if (!_books.TryGetValue(symbol, out var book))
+            {
+                if (!snapshot)
+                {
+                    return;
+                }
+
+                _books[symbol] = book = new Book(new L2Book(Unnamed, depth));
+            }
+
+            _message.Clear();
+            BybitLevels(data, "b", _message.Bids);
+            BybitLevels(data, "a", _message.Asks);
+            if (snapshot)
+            {
+                book.Levels.ApplySnapshot(_message.Bids, _message.Asks);
+            }
+            else if (book.Levels.IsSynced)
+            {
+                book.Levels.ApplyDelta(_message.Bids, _message.Asks);
+            }
+
+            book.Channel = topicText;
+            book.Levels.Sequence = update;
+            book.ChannelId = data.TryGetProperty("seq", out var seq) && seq.TryGetInt64(out var seqValue) ? seqValue : book.ChannelId;
+            book.Levels.TimeMs = root.TryGetProperty("ts", out var ts) && ts.TryGetInt64(out var tsValue) ? tsValue : book.Levels.TimeMs;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
+        {
+            // a malformed recorded frame must not end the stream
+        }
+    }
+
+    private static void BybitLevels(JsonElement data, string side, List<LevelChange> into)
+    {
+        if (!data.TryGetProperty(side, out var levels) || levels.ValueKind != JsonValueKind.Array)
+        {
+            return;
+        }
+
+        foreach (var level in levels.EnumerateArray())
+        {
+            var price = level[0].GetString()!;
+            var size = level[1].GetString()!;
+            into.Add(new LevelChange(decimal.Parse(price, NumberStyles.Float, CultureInfo.InvariantCulture), decimal.Parse(size, NumberStyles.Float, CultureInfo.InvariantCulture), price, size));
+        }
+    }
+
+    /// <summary>OKX's and Bybit's <c>{"op":"subscribe"|"unsubscribe","args":[..]}</c>: false for any other message.</summary>
+    private static bool TrySubscription(JsonElement root, out bool subscribe, out JsonElement args)
+    {
+        subscribe = false;
+        if (!root.TryGetProperty("op", out var op) || !root.TryGetProperty("args", out args) || args.ValueKind != JsonValueKind.Array)
+        {
+            args = default;
+            return false;
+        }
+
+        subscribe = op.ValueEquals("subscribe");
+        return subscribe || op.ValueEquals("unsubscribe");
+    }
+
+    private List<byte[]> AnswerBybit(JsonElement root)
+    {
+        var answers = new List<byte[]>();
+        if (!TrySubscription(root, out var subscribe, out var args))
+        {
+            return answers;
+        }
+
+        var topics = args.EnumerateArray().Where(a => a.ValueKind == JsonValueKind.String).Select(a => a.GetString()!).Where(t => t.StartsWith("orderbook.", StringComparison.Ordinal)).ToList();
+        if (topics.Count == 0)
+        {
+            return answers; // not a book: ignored as before
+        }
+
+        var reqId = root.TryGetProperty("req_id", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : "";
+        answers.Add(Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("success", true);
+            w.WriteString("ret_msg", "");
+            w.WriteString("conn_id", "replay");
+            w.WriteString("req_id", reqId);
+            w.WriteString("op", subscribe ? "subscribe" : "unsubscribe");
+            w.WriteEndObject();
+        }));
+        if (!subscribe)
+        {
+            return answers;
+        }
+
+        foreach (var topic in topics)
+        {
+            var symbol = topic[(topic.LastIndexOf('.') + 1)..];
+            if (!_books.TryGetValue(symbol, out var book) || !book.Levels.IsSynced)
+            {
+                continue; // its recorded snapshot is still to come
+            }
+
+            answers.Add(Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("topic", book.Channel ?? topic);
+                w.WriteString("type", "snapshot");
+                w.WriteNumber("ts", book.Levels.TimeMs ?? 0);
+                w.WriteStartObject("data");
+                w.WriteString("s", symbol);
+                w.WriteStartArray("b");
+                WritePairs(w, book.Levels.Bids, int.MaxValue);
+                w.WriteEndArray();
+                w.WriteStartArray("a");
+                WritePairs(w, book.Levels.Asks, int.MaxValue);
+                w.WriteEndArray();
+                w.WriteNumber("u", book.Levels.Sequence ?? 0);
+                w.WriteNumber("seq", book.ChannelId ?? 0);
+                w.WriteEndObject();
+                w.WriteNumber("cts", book.Levels.TimeMs ?? 0);
+                w.WriteEndObject();
+            }));
+        }
+
+        return answers;
     }
 
     private void ApplyKraken(ReadOnlySpan<byte> payload)
@@ -673,13 +835,7 @@ internal sealed class ReplayConnectionBooks
     private List<byte[]> AnswerOkx(JsonElement root)
     {
         var answers = new List<byte[]>();
-        if (!root.TryGetProperty("op", out var op) || !root.TryGetProperty("args", out var args) || args.ValueKind != JsonValueKind.Array)
-        {
-            return answers;
-        }
-
-        var subscribe = op.ValueEquals("subscribe");
-        if (!subscribe && !op.ValueEquals("unsubscribe"))
+        if (!TrySubscription(root, out var subscribe, out var args))
         {
             return answers;
         }

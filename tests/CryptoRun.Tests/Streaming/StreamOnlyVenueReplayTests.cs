@@ -32,25 +32,14 @@ public sealed class StreamOnlyVenueReplayTests
         var protocol = descriptor.Create();
         await using var run = await RunAsync(replay, descriptor, symbols);
 
-        var naive = new Dictionary<string, NaiveBook>(StringComparer.Ordinal);
+        var naive = StreamReplayKit.BybitNaive(frames, protocol.BookDepth);
         var trades = new Dictionary<string, List<(string, decimal, string)>>(StringComparer.Ordinal);
         foreach (var frame in frames)
         {
             using var document = JsonDocument.Parse(frame);
             var root = document.RootElement;
             var topic = root.TryGetProperty("topic", out var t) ? t.GetString()! : "";
-            if (topic.StartsWith("orderbook.", StringComparison.Ordinal))
-            {
-                var data = root.GetProperty("data");
-                var book = Book(naive, data.GetProperty("s").GetString()!, protocol.BookDepth);
-                if (root.GetProperty("type").GetString() == "snapshot")
-                {
-                    book.Clear();
-                }
-
-                book.Apply(Pairs(data.GetProperty("b")), Pairs(data.GetProperty("a")));
-            }
-            else if (topic.StartsWith("publicTrade.", StringComparison.Ordinal))
+            if (topic.StartsWith("publicTrade.", StringComparison.Ordinal))
             {
                 foreach (var trade in root.GetProperty("data").EnumerateArray())
                 {

@@ -112,6 +112,30 @@ internal static class StreamReplayKit
     /// <summary>The received frames of a v1 capture file (one connection).</summary>
     public static List<string> Frames(string file) => CaptureReader.Read(TestData.Capture(file)).Frames.Select(f => f.Payload).ToList();
 
+    /// <summary>Bybit v5's recorded <c>orderbook</c> frames applied naively, per stream symbol (<c>BTCUSDT</c>): a snapshot clears the book.</summary>
+    public static Dictionary<string, NaiveBook> BybitNaive(IEnumerable<string> frames, int depth)
+    {
+        var books = new Dictionary<string, NaiveBook>(StringComparer.Ordinal);
+        foreach (var frame in frames.Where(f => f.Contains("\"topic\":\"orderbook.", StringComparison.Ordinal)))
+        {
+            using var document = JsonDocument.Parse(frame);
+            var root = document.RootElement;
+            var data = root.GetProperty("data");
+            var symbol = data.GetProperty("s").GetString()!;
+            var book = books.TryGetValue(symbol, out var known) ? known : books[symbol] = new NaiveBook(depth);
+            if (root.GetProperty("type").GetString() == "snapshot")
+            {
+                book.Clear();
+            }
+
+            book.Apply(Levels(data.GetProperty("b")), Levels(data.GetProperty("a")));
+        }
+
+        return books;
+
+        static List<(decimal, decimal)> Levels(JsonElement side) => side.EnumerateArray().Select(l => (Dec(l[0]), Dec(l[1]))).ToList();
+    }
+
     /// <summary>Kraken's recorded books applied naively, per pair (<c>XMR/USD</c>), keeping <paramref name="depth"/> levels as Kraken does.</summary>
     public static Dictionary<string, NaiveBook> KrakenNaive(IEnumerable<string> frames, int depth)
     {

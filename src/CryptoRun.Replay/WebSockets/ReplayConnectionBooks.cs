@@ -15,12 +15,13 @@ namespace CryptoRun.Replay.WebSockets;
 
 /// <summary>
 /// The L2 books of one replay WebSocket connection, kept from the book frames the server has sent on it,
-/// so that a client resyncing one book gets that book as the connection's frames left it: Kraken, OKX and
-/// Bybit v5 by sending unsubscribe+subscribe on the connection (answered with the venue's ack and a
+/// so that a client resyncing one book gets that book as the connection's frames left it: Kraken, OKX,
+/// Bybit v5 and Kraken Futures by sending unsubscribe+subscribe on the connection (answered with the venue's ack and a
 /// snapshot frame, see <see cref="Answer"/>), Binance by fetching REST <c>depth</c> (see <see cref="TryDepth"/>).
 /// </summary>
 /// <remarks>
-/// Kraken (<c>book-N</c> frames), OKX (<c>books*</c> frames) and Bybit v5 (<c>orderbook.*</c> frames) books follow the
+/// Kraken (<c>book-N</c> frames), OKX (<c>books*</c> frames), Bybit v5 (<c>orderbook.*</c> frames) and Kraken Futures
+/// (<c>book_snapshot</c>, <c>book</c>) books follow the
 /// recorded frames in the recording's order (a reordered pair is applied as recorded), with no checksum or sequence check (the server is the venue: it never drops its own book). Binance books start
 /// from the recorded REST snapshots and apply each sent <c>depthUpdate</c> whose <c>u</c> is above the
 /// book's <c>lastUpdateId</c> (older ones are already in it). Sent frames are queued and applied when a
@@ -64,6 +65,7 @@ internal sealed class ReplayConnectionBooks
             "binance-usdm" => Kind.BinanceUsdM,
             "bitstamp" => Kind.Bitstamp,
             "bybit" => Kind.Bybit,
+            "kraken-futures" => Kind.KrakenFutures,
             _ => Kind.None,
         };
         _seed = _recordedDepth = _kind is Kind.BinanceSpot or Kind.BinanceUsdM or Kind.Bitstamp ? recordedDepth : null;
@@ -78,13 +80,14 @@ internal sealed class ReplayConnectionBooks
         BinanceUsdM,
         Bitstamp,
         Bybit,
+        KrakenFutures,
     }
 
     /// <summary>The stream name.</summary>
     internal string Stream { get; }
 
-    /// <summary>Whether client messages can get an answer (<see cref="Answer"/>): Kraken, OKX and Bybit v5.</summary>
-    internal bool Answers => _kind is Kind.Kraken or Kind.Okx or Kind.Bybit;
+    /// <summary>Whether client messages can get an answer (<see cref="Answer"/>): Kraken, OKX, Bybit v5 and Kraken Futures.</summary>
+    internal bool Answers => _kind is Kind.Kraken or Kind.Okx or Kind.Bybit or Kind.KrakenFutures;
 
     /// <summary>
     /// Takes a frame the server sends on the connection (the recorded payload, before any corruption).
@@ -182,6 +185,9 @@ internal sealed class ReplayConnectionBooks
                 case Kind.Bybit when frame.IndexOf("\"orderbook."u8) >= 0:
                     ApplyBybit(payload);
                     break;
+                case Kind.KrakenFutures when frame.IndexOf("\"feed\":\"book"u8) >= 0:
+                    ApplyKrakenFutures(payload);
+                    break;
             }
         }
 
@@ -205,10 +211,13 @@ internal sealed class ReplayConnectionBooks
     /// Bybit v5 <c>{"op":"subscribe","args":["orderbook.200.BTCUSDT"]}</c>: the <c>{"success":true,..,"op":"subscribe"}</c>
     /// ack, then per <c>orderbook</c> topic whose book the connection has, a <c>"type":"snapshot"</c> frame of it at
     /// the recorded depth with the last applied <c>u</c> and <c>seq</c> (so the recorded deltas that follow go on from it).
+    /// Kraken Futures <c>{"event":"subscribe","feed":"book","product_ids":["PI_ETHUSD"]}</c>: per product, the
+    /// <c>{"event":"subscribed","feed":"book","product_ids":[P]}</c> ack and, when the connection has its book, a
+    /// <c>book_snapshot</c> with the last applied <c>seq</c> and the recorded number text.
     /// </remarks>
     internal IReadOnlyList<byte[]> Answer(ReadOnlySpan<byte> request)
     {
-        if (_kind is not (Kind.Kraken or Kind.Okx or Kind.Bybit))
+        if (_kind is not (Kind.Kraken or Kind.Okx or Kind.Bybit or Kind.KrakenFutures))
         {
             return [];
         }
@@ -239,7 +248,8 @@ internal sealed class ReplayConnectionBooks
                 {
                     Kind.Kraken => AnswerKraken(root),
                     Kind.Okx => AnswerOkx(root),
-                    _ => AnswerBybit(root),
+                    Kind.Bybit => AnswerBybit(root),
+                    _ => AnswerKrakenFutures(root),
                 };
             }
         }
@@ -496,6 +506,138 @@ internal sealed class ReplayConnectionBooks
         }
 
         return answers;
+    }
+
+    /// <summary>
+    /// Kraken Futures <c>{"feed":"book_snapshot","product_id","timestamp","seq","bids":[{"price","qty"}..],"asks"}</c>
+    /// replaces the book; <c>{"feed":"book","product_id","side":"buy"|"sell","seq","price","qty","timestamp"}</c> sets one
+    /// level (qty 0 removes it). The book keeps <c>seq</c> and the time for the snapshot it answers with; the acks
+    /// (<c>"event"</c>) are not book frames.
+    /// </summary>
+    private void ApplyKrakenFutures(byte[] payload)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            var root = document.RootElement;
+            if (root.TryGetProperty("event", out _) || !root.TryGetProperty("feed", out var feed)
+                || !root.TryGetProperty("product_id", out var productElement) || productElement.ValueKind != JsonValueKind.String)
+            {
+                return;
+            }
+
+            var product = productElement.GetString()!;
+            _message.Clear();
+            if (feed.ValueEquals("book_snapshot"))
+            {
+                FuturesLevels(root.GetProperty("bids"), _message.Bids);
+                FuturesLevels(root.GetProperty("asks"), _message.Asks);
+                if (!_books.TryGetValue(product, out var fresh))
+                {
+                    _books[product] = fresh = new Book(new L2Book(Unnamed));
+                }
+
+                fresh.Levels.ApplySnapshot(_message.Bids, _message.Asks);
+            }
+            else if (feed.ValueEquals("book") && _books.TryGetValue(product, out var known) && known.Levels.IsSynced)
+            {
+                var level = Number(root.GetProperty("price"), root.GetProperty("qty"));
+                (root.GetProperty("side").ValueEquals("buy") ? _message.Bids : _message.Asks).Add(level);
+                known.Levels.ApplyDelta(_message.Bids, _message.Asks);
+            }
+            else
+            {
+                return;
+            }
+
+            var book = _books[product];
+            book.Levels.Sequence = root.TryGetProperty("seq", out var seq) && seq.TryGetInt64(out var seqValue) ? seqValue : book.Levels.Sequence;
+            book.Levels.TimeMs = root.TryGetProperty("timestamp", out var ts) && ts.TryGetInt64(out var tsValue) ? tsValue : book.Levels.TimeMs;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
+        {
+            // a malformed recorded frame must not end the stream
+        }
+
+        static void FuturesLevels(JsonElement side, List<LevelChange> into)
+        {
+            foreach (var level in side.EnumerateArray())
+            {
+                into.Add(Number(level.GetProperty("price"), level.GetProperty("qty")));
+            }
+        }
+
+        static LevelChange Number(JsonElement price, JsonElement qty)
+        {
+            var priceText = price.GetRawText();
+            var qtyText = qty.GetRawText();
+            return new LevelChange(decimal.Parse(priceText, NumberStyles.Float, CultureInfo.InvariantCulture), decimal.Parse(qtyText, NumberStyles.Float, CultureInfo.InvariantCulture), priceText, qtyText);
+        }
+    }
+
+    private List<byte[]> AnswerKrakenFutures(JsonElement root)
+    {
+        var answers = new List<byte[]>();
+        if (!root.TryGetProperty("event", out var kind) || !root.TryGetProperty("feed", out var feed) || !feed.ValueEquals("book")
+            || !root.TryGetProperty("product_ids", out var products) || products.ValueKind != JsonValueKind.Array)
+        {
+            return answers;
+        }
+
+        var subscribe = kind.ValueEquals("subscribe");
+        if (!subscribe && !kind.ValueEquals("unsubscribe"))
+        {
+            return answers;
+        }
+
+        foreach (var product in products.EnumerateArray().Where(p => p.ValueKind == JsonValueKind.String).Select(p => p.GetString()!))
+        {
+            answers.Add(Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("event", subscribe ? "subscribed" : "unsubscribed");
+                w.WriteString("feed", "book");
+                w.WriteStartArray("product_ids");
+                w.WriteStringValue(product);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }));
+            if (!subscribe || !_books.TryGetValue(product, out var book) || !book.Levels.IsSynced)
+            {
+                continue; // its recorded snapshot is still to come
+            }
+
+            answers.Add(Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("feed", "book_snapshot");
+                w.WriteString("product_id", product);
+                w.WriteNumber("timestamp", book.Levels.TimeMs ?? 0);
+                w.WriteNumber("seq", book.Levels.Sequence ?? 0);
+                w.WriteNull("tickSize");
+                WriteFuturesLevels(w, "bids", book.Levels.Bids);
+                WriteFuturesLevels(w, "asks", book.Levels.Asks);
+                w.WriteEndObject();
+            }));
+        }
+
+        return answers;
+
+        static void WriteFuturesLevels(Utf8JsonWriter w, string name, IReadOnlyList<BookEntry> side)
+        {
+            w.WriteStartArray(name);
+            foreach (var level in side)
+            {
+                w.WriteStartObject();
+                w.WritePropertyName("price");
+                w.WriteRawValue(level.PriceText);
+                w.WritePropertyName("qty");
+                w.WriteRawValue(level.SizeText);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }
     }
 
     private void ApplyKraken(ReadOnlySpan<byte> payload)

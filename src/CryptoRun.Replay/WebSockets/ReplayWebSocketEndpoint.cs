@@ -10,7 +10,7 @@ namespace CryptoRun.Replay.WebSockets;
 /// URL path ends in that segment, as <c>/ws/bybit/linear</c> and <c>/ws/bybit/spot</c> of the merged Bybit v5 recording): on connect, the stream's recorded frames as text
 /// frames, byte-exact, in order, paced by their recorded gaps over the speed; then a close
 /// (NormalClosure), or the recording again when looping. Each connection keeps the books its sent
-/// frames build (<see cref="ReplayConnectionBooks"/>): a Kraken, OKX or Bybit v5 book subscribe/unsubscribe the
+/// frames build (<see cref="ReplayConnectionBooks"/>): a Kraken, OKX, Bybit v5 or Kraken Futures book subscribe/unsubscribe the
 /// client sends is answered with the venue's ack and, for a subscribe, a snapshot of that book, and
 /// the Binance streams' books answer REST <c>depth</c> (through <see cref="ReplayLiveBooks"/>); other
 /// client messages (pings, other channels) are read and ignored. One writer: a recorded frame and an
@@ -348,7 +348,7 @@ internal sealed class ReplayWebSocketEndpoint(
         /// <summary>The recording starts again (looping): see <see cref="ReplayConnectionBooks.Restart"/>.</summary>
         internal void Restart() => books.Restart();
 
-        /// <summary>Whether client messages can be answered on this stream (Kraken, OKX, Bybit v5).</summary>
+        /// <summary>Whether client messages can be answered on this stream (Kraken, OKX, Bybit v5, Kraken Futures).</summary>
         internal bool Answers => books.Answers;
 
         /// <summary>

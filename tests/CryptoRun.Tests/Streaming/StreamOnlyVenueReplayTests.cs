@@ -57,9 +57,10 @@ public sealed class StreamOnlyVenueReplayTests
         await using var replay = await ReplayHarness.StartAsync();
         var descriptor = VenueStreams.Get("kraken-futures");
         await using var run = await RunAsync(replay, descriptor, "ETH/USD:ETH", "LTC/USD:LTC", "XRP/USD:XRP");
-        var naive = new Dictionary<string, NaiveBook>(StringComparer.Ordinal);
+        var frames = StreamReplayKit.Frames("KRAKEN_FUTURES.ws.1.0");
+        var naive = StreamReplayKit.KrakenFuturesNaive(frames);
         var trades = new Dictionary<string, List<(string, decimal, string)>>(StringComparer.Ordinal);
-        foreach (var frame in StreamReplayKit.Frames("KRAKEN_FUTURES.ws.1.0"))
+        foreach (var frame in frames)
         {
             using var document = JsonDocument.Parse(frame);
             var root = document.RootElement;
@@ -67,16 +68,6 @@ public sealed class StreamOnlyVenueReplayTests
             var product = root.TryGetProperty("product_id", out var p) ? p.GetString()! : "";
             switch (feed)
             {
-                case "book_snapshot":
-                    var snapshot = Book(naive, product, 0);
-                    snapshot.Clear();
-                    snapshot.Apply(Objects(root.GetProperty("bids")), Objects(root.GetProperty("asks")));
-                    break;
-                case "book":
-                    var level = (StreamReplayKit.Dec(root.GetProperty("price")), StreamReplayKit.Dec(root.GetProperty("qty")));
-                    var buy = root.GetProperty("side").GetString() == "buy";
-                    Book(naive, product, 0).Apply(buy ? [level] : [], buy ? [] : [level]);
-                    break;
                 case "trade_snapshot":
                     foreach (var trade in root.GetProperty("trades").EnumerateArray())
                     {

@@ -112,6 +112,34 @@ internal static class StreamReplayKit
     /// <summary>The received frames of a v1 capture file (one connection).</summary>
     public static List<string> Frames(string file) => CaptureReader.Read(TestData.Capture(file)).Frames.Select(f => f.Payload).ToList();
 
+    /// <summary>Kraken Futures' recorded <c>book_snapshot</c> and <c>book</c> frames applied naively, per product (<c>PI_ETHUSD</c>).</summary>
+    public static Dictionary<string, NaiveBook> KrakenFuturesNaive(IEnumerable<string> frames)
+    {
+        var books = new Dictionary<string, NaiveBook>(StringComparer.Ordinal);
+        foreach (var frame in frames.Where(f => f.Contains("\"feed\":\"book", StringComparison.Ordinal) && !f.Contains("\"event\"", StringComparison.Ordinal)))
+        {
+            using var document = JsonDocument.Parse(frame);
+            var root = document.RootElement;
+            var product = root.GetProperty("product_id").GetString()!;
+            var book = books.TryGetValue(product, out var known) ? known : books[product] = new NaiveBook(0);
+            if (root.GetProperty("feed").GetString() == "book_snapshot")
+            {
+                book.Clear();
+                book.Apply(Levels(root.GetProperty("bids")), Levels(root.GetProperty("asks")));
+            }
+            else
+            {
+                var level = (Dec(root.GetProperty("price")), Dec(root.GetProperty("qty")));
+                var buy = root.GetProperty("side").GetString() == "buy";
+                book.Apply(buy ? [level] : [], buy ? [] : [level]);
+            }
+        }
+
+        return books;
+
+        static List<(decimal, decimal)> Levels(JsonElement side) => side.EnumerateArray().Select(l => (Dec(l.GetProperty("price")), Dec(l.GetProperty("qty")))).ToList();
+    }
+
     /// <summary>Bybit v5's recorded <c>orderbook</c> frames applied naively, per stream symbol (<c>BTCUSDT</c>): a snapshot clears the book.</summary>
     public static Dictionary<string, NaiveBook> BybitNaive(IEnumerable<string> frames, int depth)
     {

@@ -25,17 +25,31 @@ public sealed class StreamFaultTests
         await client.StartAsync();
         await using var clock = StreamReplayKit.DriveClock(replay.Clock);
 
+        // Read past two drops, to the snapshot that follows the second. How many frames a dropped connection delivered is not
+        // fixed: a drop ends the TCP connection, and a message the client sends after it (its subscribe, on a connection the
+        // replay at speed=0 has already filled and dropped) draws a TCP reset that discards the frames it had not read yet, as
+        // a real venue's drop loses what is in flight. So a reconnected connection may itself be dropped before its book
+        // snapshot; what must hold whatever was lost is that after every gap the book's first event is a fresh snapshot.
         var gaps = 0;
-        var events = await StreamReplayKit.ReadUntilAsync(book, e => e is GapEvent && ++gaps == 2);
+        bool PastTheSecondDrop(StreamEvent e)
+        {
+            gaps += e is GapEvent ? 1 : 0;
+            return gaps >= 2 && e is BookSnapshotEvent;
+        }
+
+        var events = await StreamReplayKit.ReadUntilAsync(book, PastTheSecondDrop);
         var tradeEvents = await StreamReplayKit.ReadUntilAsync(trades, e => e is GapEvent);
 
         var firstGap = events.OfType<GapEvent>().First();
         Assert.Equal(GapReason.Disconnected, firstGap.Reason);
         Assert.NotNull(firstGap.To);
         Assert.True(firstGap.To >= firstGap.From);
-        var afterGap = events.SkipWhile(e => e != firstGap).Skip(1).ToList();
-        Assert.IsType<BookSnapshotEvent>(afterGap.First(e => e is BookSnapshotEvent or BookDeltaEvent));
-        Assert.Equal("kraken#1", afterGap.OfType<BookSnapshotEvent>().First().Provenance.Connection);
+        foreach (var gap in events.OfType<GapEvent>())
+        {
+            var next = events.SkipWhile(e => e != gap).Skip(1).FirstOrDefault(e => e is BookSnapshotEvent or BookDeltaEvent);
+            Assert.Equal("kraken#1", Assert.IsType<BookSnapshotEvent>(next).Provenance.Connection);
+        }
+
         Assert.Contains(events, e => e is StreamStatusEvent { State: StreamState.Reconnecting });
         Assert.Equal(GapReason.Disconnected, tradeEvents.OfType<GapEvent>().Single().Reason);
         Assert.Equal(0, client.BookStats.ChecksumFailures);

@@ -26,6 +26,28 @@ public sealed class CliInputTests
         Assert.StartsWith($"--to '{text}' is not a time", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("1969-12-31", "--from")]
+    [InlineData("1969-12-31T23:59:59.999Z", "--from")]
+    [InlineData("2100-01-01T00:00:00.001Z", "--to")]
+    [InlineData("9999-12-31", "--to")]
+    [InlineData("4102444800001", "--to")]
+    [InlineData("99999999999999999", "--from")]
+    public void ParseTime_OutsideTheAcceptedTimes_UsageErrorNamingTheRange(string text, string option)
+    {
+        var error = Assert.Throws<UsageException>(() => CliOptions.ParseTime(text, option));
+
+        Assert.StartsWith($"{option} '{text}' is outside the times CryptoRun accepts", error.Message, StringComparison.Ordinal);
+        Assert.Contains("from 1970-01-01 to 2100-01-01", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1970-01-01", 0L)]
+    [InlineData("2100-01-01", 4_102_444_800_000L)]
+    [InlineData("4102444800000", 4_102_444_800_000L)]
+    public void ParseTime_EdgesOfTheAcceptedTimes_Accepted(string text, long epochMs)
+        => Assert.Equal(epochMs, CliOptions.ParseTime(text, "--to"));
+
     [Fact]
     public void Endpoints_DefaultsAreTheRealVenues()
     {

@@ -487,15 +487,15 @@ public sealed class CandleFileReaderTests : IDisposable
         Assert.Contains("is the timeframe right?", error.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData(new[] { 0, 2, 5 })]
-    [InlineData(new[] { 0, 1 })]
-    [InlineData(new[] { 7 })]
-    public void CheckTimeframe_SomeRowsOneTimeframeApartOrASingleRow_Accepted(int[] minutes)
+    [Fact]
+    public void CheckTimeframe_SpacingIsTheCommonDivisorOfAllSteps_OneSlotApartAnywhereOrASingleRowPasses()
     {
-        var path = Write("timestamp,open,high,low,close,volume\n" + string.Concat(minutes.Select(m => $"{(July1 / 1000) + (m * 60)},1,1,1,1,1\n")));
+        string File(params int[] minutes) => Write("timestamp,open,high,low,close,volume\n" + string.Concat(minutes.Select(m => $"{(July1 / 1000) + (m * 60)},1,1,1,1,1\n")));
 
-        Assert.Equal(minutes.Length, CandleFileReader.Read(path).CheckTimeframe(Timeframe.M1).Rows.Count);
+        Assert.Throws<CandleFileException>(() => CandleFileReader.Read(File(0, 2, 4)).CheckTimeframe(Timeframe.M1));
+        Assert.Equal(3, CandleFileReader.Read(File(0, 2, 5)).CheckTimeframe(Timeframe.M1).Rows.Count);
+        Assert.Equal(2, CandleFileReader.Read(File(0, 1)).CheckTimeframe(Timeframe.M1).Rows.Count);
+        Assert.Single(CandleFileReader.Read(File(7)).CheckTimeframe(Timeframe.M1).Rows);
     }
 
     [Theory]

@@ -41,12 +41,15 @@ public sealed class CliInputTests
         Assert.Contains("from 1970-01-01 to 2100-01-01", error.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("1970-01-01", 0L)]
-    [InlineData("2100-01-01", 4_102_444_800_000L)]
-    [InlineData("4102444800000", 4_102_444_800_000L)]
-    public void ParseTime_EdgesOfTheAcceptedTimes_Accepted(string text, long epochMs)
-        => Assert.Equal(epochMs, CliOptions.ParseTime(text, "--to"));
+    [Fact]
+    public void ParseTime_EdgesOfTheAcceptedTimesInside_TheirNeighboursOutside()
+    {
+        Assert.Equal(0L, CliOptions.ParseTime("1970-01-01", "--from"));
+        Assert.Equal(4_102_444_800_000L, CliOptions.ParseTime("2100-01-01", "--to"));
+        Assert.Equal(4_102_444_800_000L, CliOptions.ParseTime("4102444800000", "--to"));
+        Assert.Throws<UsageException>(() => CliOptions.ParseTime("1969-12-31T23:59:59.999Z", "--from"));
+        Assert.Throws<UsageException>(() => CliOptions.ParseTime("4102444800001", "--to"));
+    }
 
     [Fact]
     public void Endpoints_DefaultsAreTheRealVenues()

@@ -377,7 +377,7 @@ public static class CandleFileReader
         => epochMs is { } ms && TimeRange.IsSupported(ms)
             ? ms
             : throw new CandleFileException(path, line,
-                $"{column} {Quote(text)}{(epochMs is { } shown ? $" ({TimeRange.Format(shown)})" : "")} is out of range: {TimeRange.SupportedText}");
+                $"{column} {Quote(text)}{(epochMs is { } shown && TimeRange.Format(shown) != text ? $" ({TimeRange.Format(shown)})" : "")} is out of range: {TimeRange.SupportedText}");
 
     private static decimal Dec(string path, int line, string text, string column)
         => decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)

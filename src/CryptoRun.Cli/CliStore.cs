@@ -26,9 +26,22 @@ internal sealed record StoreTarget(string DbPath, string? Uri)
         }
 
         var path = parse.GetRequiredValue(db);
-        return uri is null && string.IsNullOrWhiteSpace(path)
-            ? throw new UsageException($"--db is empty: give the store file's path (the default is {CliOptions.DefaultDb})")
-            : new StoreTarget(environment.FullPath(path), uri);
+        return new StoreTarget(uri is null ? DbFile(environment, path) : environment.FullPath(path), uri);
+    }
+
+    /// <summary>The full path of a <c>--db</c> value, refusing what cannot be a store file.</summary>
+    /// <exception cref="UsageException">The value is empty, or names a directory.</exception>
+    internal static string DbFile(CliEnvironment environment, string value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new UsageException($"--db is empty: give the store file's path (the default is {CliOptions.DefaultDb})");
+        }
+
+        var path = environment.FullPath(value);
+        return Directory.Exists(path)
+            ? throw new UsageException($"--db '{path}' is a directory, not a store file; give a file path such as {Path.Combine(path, CliOptions.DefaultDb)}")
+            : path;
     }
 
     /// <summary>For people: the file path, or the server address without its password.</summary>

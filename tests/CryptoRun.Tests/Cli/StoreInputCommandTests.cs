@@ -75,7 +75,10 @@ public sealed class StoreInputCommandTests
 
         var export = await new CliRun(dir.Path).RunAsync(["history", "export", .. CoinbaseHours, "--db", ""]);
         var import = await new CliRun(dir.Path).RunAsync(["history", "import", TestData.CoinbaseHour, .. CoinbaseHours, "--db", " "]);
+        var demo = await new CliRun(dir.Path).RunAsync("demo", "--db", "");
 
+        Assert.Equal(2, demo.ExitCode);
+        Assert.Contains("--db is empty", demo.Error, StringComparison.Ordinal);
         Assert.Equal(2, export.ExitCode);
         Assert.Contains("--db is empty", export.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(dir.Path, export.Error, StringComparison.Ordinal);

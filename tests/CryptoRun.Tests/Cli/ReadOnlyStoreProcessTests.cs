@@ -76,6 +76,25 @@ public sealed class ReadOnlyStoreProcessTests
         Assert.Equal(5L, Count(db, "schema_migrations"));
     }
 
+    [Fact]
+    public async Task Import_NewStoreInAFolderTheUserCannotWrite_Exits5NamingThePath()
+    {
+        using var dir = new TempDir();
+        var folder = dir.File("shelf");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "readme.txt"), "a folder the user may only read");
+
+        CliResult import;
+        await using (var readOnly = ReadOnly(folder))
+        {
+            import = await readOnly.RunAsync(["history", "import", TestData.CoinbaseHour, "--venue", "coinbase", "--symbol", "BTC/USD", "--timeframe", "1h", "--db", "new.db"]);
+        }
+
+        Assert.Equal(5, import.ExitCode);
+        Assert.Contains($"cannot open the store {Path.Combine(folder, "new.db")}: ", import.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(folder, "new.db")));
+    }
+
     private static UnprivilegedCli ReadOnly(string folder) => new(folder);
 
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));

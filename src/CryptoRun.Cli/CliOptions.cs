@@ -60,10 +60,19 @@ internal static class CliOptions
 
     /// <summary>
     /// Parses a time: all digits are epoch milliseconds; otherwise an ISO-8601 date (midnight UTC) or
-    /// date-time (UTC unless it carries an offset).
+    /// date-time (UTC unless it carries an offset). It must lie from 1970-01-01 to 2100-01-01 (the
+    /// times CryptoRun accepts, <see cref="TimeRange.Supported"/>; 2100-01-01 itself only ends a range).
     /// </summary>
-    /// <exception cref="UsageException">None of those forms; the message names the option.</exception>
+    /// <exception cref="UsageException">None of those forms, or outside the accepted times; the message names the option.</exception>
     internal static long ParseTime(string text, string option)
+    {
+        var time = ParseAnyTime(text, option);
+        return time >= TimeRange.Supported.FromMs && time <= TimeRange.Supported.ToMs
+            ? time
+            : throw new UsageException($"{option} '{text}' is outside the times CryptoRun accepts: from 1970-01-01 to 2100-01-01");
+    }
+
+    private static long ParseAnyTime(string text, string option)
     {
         if (text.Length > 0 && text.All(char.IsAsciiDigit) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var epochMs))
         {

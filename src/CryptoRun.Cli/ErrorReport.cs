@@ -21,9 +21,9 @@ internal static class ErrorReport
             VenueException => (ExitCodes.VenueFailure, exception.Message),
             CandleFileException => (ExitCodes.DataError, exception.Message),
             Snapshots.SnapshotIntegrityException => (ExitCodes.DataError, exception.Message),
+            Storage.StoreException => (ExitCodes.StoreError, exception.Message),
             SqliteException sqlite => (ExitCodes.StoreError, $"store error: {sqlite.Message}"),
             Npgsql.NpgsqlException postgres => (ExitCodes.StoreError, $"store error (PostgreSQL): {postgres.Message}"),
-            InvalidOperationException when exception.Message.Contains("schema version", StringComparison.Ordinal) => (ExitCodes.StoreError, exception.Message),
             _ => (ExitCodes.Internal, $"internal error: {exception}"),
         };
         error.WriteLine($"error: {message}");

@@ -1,3 +1,4 @@
+using CryptoRun.Storage;
 using Npgsql;
 
 namespace CryptoRun.Postgres;
@@ -170,10 +171,21 @@ internal static class PostgresMigrations
     /// <param name="nowMs">The current time, epoch milliseconds, recorded as <c>applied_at</c>.</param>
     /// <param name="cancellationToken">Cancels migrating; the migration in progress rolls back.</param>
     /// <returns>The schema version after migrating.</returns>
-    /// <exception cref="InvalidOperationException">The database was written by a newer CryptoRun (unknown version).</exception>
+    /// <exception cref="StoreException">
+    /// The schema holds tables with CryptoRun's names that CryptoRun did not create (<see cref="StoreProblem.NotAStore"/>;
+    /// nothing is created or altered), or the database was written by a newer CryptoRun (<see cref="StoreProblem.SchemaNewer"/>).
+    /// </exception>
     internal static async Task<int> ApplyAsync(NpgsqlConnection connection, string location, long nowMs, CancellationToken cancellationToken)
     {
         var known = All.Select(m => m.Version).ToHashSet();
+        var check = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (check.ConfigureAwait(false))
+        {
+            await ExecuteAsync(connection, check, LockSql, cancellationToken).ConfigureAwait(false);
+            await RecogniseAsync(connection, check, location, cancellationToken).ConfigureAwait(false);
+            await check.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var (version, name, sql) in All)
         {
             // One transaction per migration, holding a lock keyed by the schema: another process opening
@@ -181,8 +193,7 @@ internal static class PostgresMigrations
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                await ExecuteAsync(connection, transaction, """
-                    SELECT pg_advisory_xact_lock(hashtext('cryptorun schema_migrations ' || current_schema()));
+                await ExecuteAsync(connection, transaction, LockSql + """
                     CREATE TABLE IF NOT EXISTS schema_migrations (
                         version    integer PRIMARY KEY,
                         name       text NOT NULL,
@@ -194,7 +205,7 @@ internal static class PostgresMigrations
                 var unknown = applied.Where(v => !known.Contains(v)).OrderBy(v => v).ToList();
                 if (unknown.Count > 0)
                 {
-                    throw new InvalidOperationException(
+                    throw new StoreException(location, StoreProblem.SchemaNewer,
                         $"the store {location} has schema version {unknown[^1]}, newer than this CryptoRun knows ({known.Max()}); upgrade CryptoRun");
                 }
 
@@ -217,6 +228,102 @@ internal static class PostgresMigrations
 
         return All[^1].Version;
     }
+
+    /// <summary>Serializes migrating processes on one schema (held to the end of the transaction).</summary>
+    private const string LockSql = "SELECT pg_advisory_xact_lock(hashtext('cryptorun schema_migrations ' || current_schema()));\n";
+
+    /// <summary>
+    /// Refuses, before anything is created, a schema that holds tables with CryptoRun's names CryptoRun did not
+    /// create: without CryptoRun's <c>schema_migrations</c> ledger (its columns and its migration names), a
+    /// <c>series</c> or <c>candles</c> table there is another program's, and migrating would fail or mix data.
+    /// </summary>
+    private static async Task RecogniseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string location, CancellationToken cancellationToken)
+    {
+        string[] ours = ["schema_migrations", .. All.SelectMany(m => TableNames(m.Sql)).Distinct(StringComparer.Ordinal)];
+        var schema = "";
+        var present = new List<string>();
+        var command = new NpgsqlCommand("""
+            SELECT current_schema(), table_name::text FROM information_schema.tables
+            WHERE table_schema = current_schema() AND table_name = ANY($1) ORDER BY table_name
+            """, connection, transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(new() { Value = ours });
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    schema = reader.GetString(0);
+                    present.Add(reader.GetString(1));
+                }
+            }
+        }
+
+        if (present.Count == 0)
+        {
+            return;
+        }
+
+        StoreException Foreign(string why) => new(location, StoreProblem.NotAStore,
+            $"{location} is not a CryptoRun store: its schema '{schema}' {why}; it was left unchanged (give another schema, for example ?search_path=cryptorun)");
+        var others = string.Join(", ", present.Where(t => t != "schema_migrations").Select(t => $"'{t}'"));
+        if (!present.Contains("schema_migrations"))
+        {
+            throw Foreign($"already holds tables named {others} that CryptoRun did not create (no CryptoRun schema_migrations table)");
+        }
+
+        var columns = new List<string>();
+        var columnQuery = new NpgsqlCommand("""
+            SELECT column_name::text || ' ' || data_type::text FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = 'schema_migrations' ORDER BY ordinal_position
+            """, connection, transaction);
+        await using (columnQuery.ConfigureAwait(false))
+        {
+            var reader = await columnQuery.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    columns.Add(reader.GetString(0));
+                }
+            }
+        }
+
+        if (!columns.SequenceEqual(["version integer", "name text", "applied_at bigint"]))
+        {
+            throw Foreign($"has a schema_migrations table with columns ({string.Join(", ", columns)}), not CryptoRun's (version integer, name text, applied_at bigint)");
+        }
+
+        var names = All.ToDictionary(m => m.Version, m => m.Name);
+        var rows = 0;
+        var ledger = new NpgsqlCommand("SELECT version, name FROM schema_migrations ORDER BY version", connection, transaction);
+        await using (ledger.ConfigureAwait(false))
+        {
+            var reader = await ledger.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows++;
+                    var (version, name) = (reader.GetInt32(0), reader.GetString(1));
+                    if (names.TryGetValue(version, out var expected) && name != expected)
+                    {
+                        throw Foreign($"records migration {version} as '{name}', not CryptoRun's '{expected}'");
+                    }
+                }
+            }
+        }
+
+        if (rows == 0 && others.Length > 0)
+        {
+            throw Foreign($"holds tables named {others} beside an empty schema_migrations table");
+        }
+    }
+
+    /// <summary>The tables a migration creates.</summary>
+    private static IEnumerable<string> TableNames(string sql)
+        => System.Text.RegularExpressions.Regex.Matches(sql, @"CREATE TABLE (?:IF NOT EXISTS )?(\w+)").Select(m => m.Groups[1].Value);
 
     private static async Task<HashSet<int>> AppliedVersionsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {

@@ -50,7 +50,10 @@ public sealed partial class PostgresStore : ICandleStore, IBarStore
     /// <returns>The open store; dispose it to close its connections.</returns>
     /// <exception cref="ArgumentException">The address is empty or malformed, or lacks a host, user or database; the message names the part.</exception>
     /// <exception cref="NpgsqlException">The server cannot be reached or refuses the login.</exception>
-    /// <exception cref="InvalidOperationException">The database has a newer schema than this build knows.</exception>
+    /// <exception cref="StoreException">
+    /// The schema holds tables with CryptoRun's names that CryptoRun did not create (<see cref="StoreProblem.NotAStore"/>,
+    /// left unchanged), or a newer schema than this build knows (<see cref="StoreProblem.SchemaNewer"/>).
+    /// </exception>
     public static async Task<PostgresStore> OpenAsync(
         string uriOrConnectionString,
         TimeProvider? timeProvider = null,
@@ -94,6 +97,7 @@ public sealed partial class PostgresStore : ICandleStore, IBarStore
         ArgumentNullException.ThrowIfNull(candles);
         ArgumentNullException.ThrowIfNull(provenance);
         var ordered = StoreChecks.OrderedBatch(key, candles);
+        StoreChecks.CoveredWindow(key, covered);
         cancellationToken.ThrowIfCancellationRequested();
 
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

@@ -41,7 +41,7 @@ internal static class BarsExportCommand
 
     internal static async Task<int> RunAsync(CliEnvironment environment, SeriesKey key, TimeRange? range, StoreTarget target, string format, CancellationToken cancellationToken)
     {
-        await using var store = await CliStore.OpenAsync(environment, target, mustExist: true, "materialize bars first", cancellationToken);
+        await using var store = await CliStore.OpenAsync(environment, target, StoreAccess.Read, "materialize bars first", cancellationToken);
         var bars = await store.Bars.ReadBarsAsync(key, range, cancellationToken);
         if (format == "csv")
         {

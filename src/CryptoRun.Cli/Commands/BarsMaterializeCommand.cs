@@ -54,7 +54,7 @@ internal static class BarsMaterializeCommand
         StoreTarget target,
         CancellationToken cancellationToken)
     {
-        await using var store = await CliStore.OpenAsync(environment, target, mustExist: true, $"fetch or import the {source.Timeframe} candles first", cancellationToken);
+        await using var store = await CliStore.OpenAsync(environment, target, StoreAccess.WriteExisting, $"fetch or import the {source.Timeframe} candles first", cancellationToken);
         var written = await MaterializeAsync(store.Candles, store.Bars, source, targets, volatilityWindow, cancellationToken);
         if (written.Count == 0)
         {

@@ -33,7 +33,7 @@ internal static class DemoCommand
         var command = new Command("demo", "The main job, offline: replay real recordings, fetch them through the connectors into the store, show coverage and materialized bars") { db, data };
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
-            environment.FullPath(parse.GetRequiredValue(db)),
+            StoreTarget.DbFile(environment, parse.GetRequiredValue(db)),
             parse.GetValue(data) is { } dir ? environment.FullPath(dir) : null,
             cancellationToken));
         return command;

@@ -39,6 +39,7 @@ internal static class HistoryCoverageCommand
             foreach (var key in keys)
             {
                 rows.Add(await SeriesCoverage.ReadAsync(opened.Candles, key, Bounded(range, key), cancellationToken));
+                await NoteOutsideAsync(environment, opened.Candles, key, cancellationToken);
             }
 
             environment.Console.Write(Table(rows));
@@ -68,6 +69,7 @@ internal static class HistoryCoverageCommand
             }
 
             environment.Error.WriteLine($"{key} {coverage.Range}: {coverage.Count(coverage.NotFetched)} slots not fetched, {coverage.Count(coverage.NoCandle)} without a candle, {coverage.Candles} candles held ({coverage.Ratio:P1} fetched)");
+            await NoteOutsideAsync(environment, opened.Candles, key, cancellationToken);
             return ExitCodes.Ok;
         });
         return command;
@@ -82,6 +84,24 @@ internal static class HistoryCoverageCommand
         return (venue, symbol, timeframe, CliOptions.From(required: false), CliOptions.To(required: false), CliOptions.Db(), StoreTarget.Option());
     }
 
+    /// <summary>
+    /// Says so on standard error when the series holds candles outside the times CryptoRun accepts: an earlier
+    /// build stored them (from a file dated 9999, say); they are counted and shown as they are, never refused on reading.
+    /// </summary>
+    private static async Task NoteOutsideAsync(CliEnvironment environment, ICandleStore store, SeriesKey key, CancellationToken cancellationToken)
+    {
+        var before = await store.GetSummaryAsync(key, new TimeRange(long.MinValue, TimeRange.Supported.FromMs), cancellationToken);
+        var after = await store.GetSummaryAsync(key, new TimeRange(TimeRange.Supported.ToMs, long.MaxValue), cancellationToken);
+        var count = before.Count + after.Count;
+        if (count > 0)
+        {
+            var first = before.FirstOpenMs ?? after.FirstOpenMs!.Value;
+            environment.Error.WriteLine(
+                $"note: {key} holds {count} {(count == 1 ? "candle" : "candles")} outside the times CryptoRun accepts (1970-01-01 to 2100-01-01), the first at {TimeRange.Format(first)}: "
+                + "stored by an earlier build; history export shows them, and no command stores such candles any more");
+        }
+    }
+
     private static SeriesKey Key(string venue, string symbol, string timeframe)
         => new(venue.ToLowerInvariant(), CliOptions.ParseSymbol(symbol), CliOptions.ParseTimeframe(timeframe));
 
@@ -92,7 +112,7 @@ internal static class HistoryCoverageCommand
             : range;
 
     private static Task<CliStore> Open(CliEnvironment environment, StoreTarget target, CancellationToken cancellationToken)
-        => CliStore.OpenAsync(environment, target, mustExist: true, "fetch or import first", cancellationToken);
+        => CliStore.OpenAsync(environment, target, StoreAccess.Read, "fetch or import first", cancellationToken);
 
     private static Table Table(IEnumerable<SeriesCoverage> rows)
     {

@@ -49,7 +49,7 @@ internal static class HistoryExportCommand
         string format,
         CancellationToken cancellationToken)
     {
-        await using var opened = await CliStore.OpenAsync(environment, target, mustExist: true, "fetch or import first", cancellationToken);
+        await using var opened = await CliStore.OpenAsync(environment, target, StoreAccess.Read, "fetch or import first", cancellationToken);
         var store = opened.Candles;
         var key = new SeriesKey(venue, instrument, timeframe);
         var output = environment.Out;

@@ -84,8 +84,17 @@ internal static class HistoryFetchCommand
             Klines(check.Connect(venue), timeframe);
         }
 
+        // A range in which no candle has closed has nothing to fetch yet; only SEAMLESS waits for candles to close.
+        var closedBefore = timeframe.Floor(environment.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (strategy != HistoryStrategy.Seamless && RangeSet.Align(range, timeframe) is { IsEmpty: false } wanted && wanted.FromMs >= closedBefore)
+        {
+            throw new UsageException(
+                $"no {timeframe} candle of {wanted} has closed yet (now {TimeRange.Format(environment.Time.GetUtcNow().ToUnixTimeMilliseconds())}): "
+                + "the range is in the future and there is nothing to fetch; --strategy seamless waits for its candles to close");
+        }
+
         // On PostgreSQL, every gate also takes its weight from the cluster-wide rate budget there.
-        await using var opened = await CliStore.OpenAsync(environment, target, mustExist: false, "", cancellationToken);
+        await using var opened = await CliStore.OpenAsync(environment, target, StoreAccess.Write, "", cancellationToken);
         using var host = ProviderHost.Create(environment, endpoints, config, opened.SharedBudget);
         var provider = Klines(host.Connect(venue), timeframe);
         var store = opened.Candles;
@@ -221,7 +230,11 @@ internal static class HistoryFetchCommand
         var coverage = await Coverage.ReadAsync(store, report.Key, cancellationToken);
         if (report.MissingBefore.Count == 0)
         {
-            output.WriteLine($"{report.Key}: nothing to fetch; the store already holds {report.Range}");
+            // Only closed candles are fetched: the part of the range still to close is not "held".
+            var closed = report.Key.Timeframe.Floor(environment.Time.GetUtcNow().ToUnixTimeMilliseconds());
+            output.WriteLine(report.Range.ToMs <= closed
+                ? $"{report.Key}: nothing to fetch; the store already holds {report.Range}"
+                : $"{report.Key}: nothing to fetch; the store already holds {new TimeRange(report.Range.FromMs, Math.Max(report.Range.FromMs, closed))} and {new TimeRange(Math.Max(report.Range.FromMs, closed), report.Range.ToMs)} has not closed yet");
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -55,7 +55,7 @@ internal static class HistoryFollowCommand
     {
         using var host = ProviderHost.Create(environment, endpoints, config);
         var provider = HistoryFetchCommand.Klines(host.Connect(venue), timeframe);
-        await using var store = await CliStore.OpenAsync(environment, target, mustExist: false, "", cancellationToken);
+        await using var store = await CliStore.OpenAsync(environment, target, StoreAccess.Write, "", cancellationToken);
         await using var health = store.Health is { } table ? new ProviderHealthRecorder(host.Registry, table, host.Logging.CreateLogger("health")) : null;
         var history = new HistoryProvider(store.Candles, _ => provider, environment.Time);
         var key = new SeriesKey(provider.Name, instrument, timeframe);

@@ -42,6 +42,11 @@ internal static class HistoryImportCommand
         StoreTarget target,
         CancellationToken cancellationToken)
     {
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"FILE '{path}' is a directory, not a candle file");
+        }
+
         if (!File.Exists(path))
         {
             throw new UsageException($"FILE '{path}' does not exist");
@@ -61,12 +66,13 @@ internal static class HistoryImportCommand
             }
         }
 
+        // The reader refuses a file without rows: every import records the window it covers.
         var key = new SeriesKey(venue, instrument, timeframe);
         var span = file.Span(timeframe);
-        var provenance = new Provenance("file", path, file.Rows.Count > 0 ? span : null, 0, environment.Time.GetUtcNow());
-        await using var opened = await CliStore.OpenAsync(environment, target, mustExist: false, "", cancellationToken);
+        var provenance = new Provenance("file", path, span, 0, environment.Time.GetUtcNow());
+        await using var opened = await CliStore.OpenAsync(environment, target, StoreAccess.Write, "", cancellationToken);
         var store = opened.Candles;
-        var written = await store.WriteAsync(key, file.Rows.Select(r => r.Candle).ToList(), provenance, file.Rows.Count > 0 ? span : null, cancellationToken);
+        var written = await store.WriteAsync(key, file.Rows.Select(r => r.Candle).ToList(), provenance, span, cancellationToken);
         var coverage = await Coverage.ReadAsync(store, key, cancellationToken);
         environment.Out.WriteLine($"{key}: imported {written} candles from {path} ({file.Format}), {span}");
         environment.Out.WriteLine($"{key}: store holds {coverage.Summary.Count} candles; missing slots: {coverage.MissingSlots} ({coverage.DescribeGaps()})");

@@ -57,7 +57,7 @@ internal static class IngestCommand
     {
         using var host = ProviderHost.Create(environment, endpoints, config);
         var options = interval is { } every ? host.Config.Ingest with { Interval = every } : host.Config.Ingest;
-        await using var store = await CliStore.OpenAsync(environment, target, mustExist: false, "", cancellationToken);
+        await using var store = await CliStore.OpenAsync(environment, target, StoreAccess.Write, "", cancellationToken);
         if (store is not { Snapshots: { } snapshots, Health: { } table })
         {
             throw new UsageException($"the store {store.Location} keeps no ingested snapshots or provider health; use --db (SQLite) or --store (PostgreSQL)");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CryptoRun.Domain;
 
 namespace CryptoRun.CandleFiles;
@@ -49,10 +50,17 @@ public sealed record CandleFile(string Path, CandleFileFormat Format, IReadOnlyL
     public TimeRange Span(Timeframe timeframe)
         => Rows.Count == 0 ? default : new TimeRange(Rows[0].Candle.OpenTimeMs, Rows[^1].Candle.OpenTimeMs + timeframe.Milliseconds);
 
-    /// <summary>Checks that every open time is a <paramref name="timeframe"/> boundary.</summary>
+    /// <summary>
+    /// Checks that the rows are candles of <paramref name="timeframe"/>: every open time is one of its boundaries,
+    /// and the rows are not spaced at a larger multiple of it throughout (an hourly file said to hold
+    /// minutes would store every minute between the hours as one without a candle).
+    /// </summary>
     /// <param name="timeframe">The timeframe the file is said to hold.</param>
     /// <returns>This file.</returns>
-    /// <exception cref="CandleFileException">A row's open time is not aligned; the message names its line.</exception>
+    /// <exception cref="CandleFileException">
+    /// A row's open time is not aligned (the message names its line), or every row is a whole multiple of a
+    /// longer spacing after the one before (the message names the spacing found and the timeframe it matches).
+    /// </exception>
     public CandleFile CheckTimeframe(Timeframe timeframe)
     {
         foreach (var row in Rows)
@@ -64,6 +72,45 @@ public sealed record CandleFile(string Path, CandleFileFormat Format, IReadOnlyL
             }
         }
 
+        // The greatest common divisor of the steps between rows: the timeframe itself as soon as two rows are one slot apart.
+        var spacing = 0L;
+        for (var i = 1; i < Rows.Count && spacing != timeframe.Milliseconds; i++)
+        {
+            spacing = Gcd(spacing, Rows[i].Candle.OpenTimeMs - Rows[i - 1].Candle.OpenTimeMs);
+        }
+
+        if (spacing > timeframe.Milliseconds)
+        {
+            var name = Describe(spacing);
+            var match = Timeframe.All.Where(t => t.Milliseconds == spacing).Select(t => $" (--timeframe {t})").FirstOrDefault() ?? "";
+            throw new CandleFileException(Path, 0,
+                $"its {Rows.Count} rows are {name} apart (or a multiple of {name}) throughout, never one {timeframe} apart: they look like {name} candles, "
+                + $"and storing them as {timeframe} would record every {timeframe} slot between them as having no candle; is the timeframe right?{match}");
+        }
+
         return this;
+    }
+
+    private static long Gcd(long a, long b)
+    {
+        while (b != 0)
+        {
+            (a, b) = (b, a % b);
+        }
+
+        return a;
+    }
+
+    /// <summary>A spacing as a timeframe name when it is one (<c>1h</c>, <c>1w</c>), else in the largest whole unit (<c>2m</c>, <c>90s</c>).</summary>
+    private static string Describe(long ms)
+    {
+        if (Timeframe.All.FirstOrDefault(t => t.Milliseconds == ms) is { Name: { } name })
+        {
+            return name;
+        }
+
+        (long Size, string Unit)[] units = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s"), (1, "ms")];
+        var (size, unit) = units.First(u => ms % u.Size == 0);
+        return string.Create(CultureInfo.InvariantCulture, $"{ms / size}{unit}");
     }
 }

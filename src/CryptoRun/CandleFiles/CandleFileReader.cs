@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using CryptoRun.Domain;
 
 namespace CryptoRun.CandleFiles;
@@ -17,43 +19,87 @@ public static class CandleFileReader
     private static readonly string[] TradeColumns = ["trades", "count", "trade_count", "tradecount", "number_of_trades"];
     private static readonly string[] QuoteVolumeColumns = ["quote_volume", "quote_asset_volume", "volume_quote"];
 
+    /// <summary>
+    /// The longest line a candle file may have, in characters: far more than any format needs (a Binance
+    /// row is about 120, a wide header a few hundred). A longer line is a data error naming the file and
+    /// line, so an endless or binary input stops after reading at most this much of one line.
+    /// </summary>
+    public const int MaxLineLength = 16_384;
+
+    /// <summary>How much of a value or line an error message quotes; longer text is cut and the message says so.</summary>
+    private const int EchoLength = 64;
+
     /// <summary>Reads a whole candle file.</summary>
     /// <param name="path">The file.</param>
     /// <param name="instrument">The instrument the file holds, when known: picks the base-asset volume column of CryptoDataDownload files (<c>Volume BTC</c>).</param>
-    /// <returns>The file's format and its rows, oldest first.</returns>
-    /// <exception cref="CandleFileException">The file is missing, empty, of an unknown format, or a row is malformed or repeats an open time.</exception>
+    /// <returns>The file's format and its rows, oldest first; at least one row.</returns>
+    /// <exception cref="CandleFileException">
+    /// The file is missing or unreadable; holds no candles (empty, or a header without rows); is of an unknown
+    /// format; has a line longer than <see cref="MaxLineLength"/> or a NUL character (a binary file); or a row is
+    /// malformed, has an open time outside <see cref="TimeRange.Supported"/> (1970-01-01 to 2100-01-01) or
+    /// repeats an open time. Values the message quotes are cut to 64 characters, saying so.
+    /// </exception>
     public static CandleFile Read(string path, Instrument? instrument = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string[] lines;
+        FileStream stream;
         try
         {
-            lines = File.ReadAllLines(path);
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1 << 16);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new CandleFileException(path, 0, $"cannot be read: {ex.Message}");
         }
 
-        var first = Array.FindIndex(lines, l => !string.IsNullOrWhiteSpace(l));
-        if (first < 0)
+        using (stream)
         {
-            throw new CandleFileException(path, 0, "is empty; expected a candle CSV");
+            return Read(stream, path, instrument);
+        }
+    }
+
+    /// <summary>Reads a candle file from a stream, line by line: memory grows with the rows read, never with one line.</summary>
+    /// <param name="stream">The file's bytes (UTF-8 unless a byte order mark says otherwise); left open.</param>
+    /// <param name="path">The name errors give.</param>
+    /// <param name="instrument">As for <see cref="Read(string, Instrument?)"/>.</param>
+    /// <returns>As for <see cref="Read(string, Instrument?)"/>.</returns>
+    /// <exception cref="CandleFileException">As for <see cref="Read(string, Instrument?)"/>.</exception>
+    internal static CandleFile Read(Stream stream, string path, Instrument? instrument)
+    {
+        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+        var lines = new LineReader(reader, path);
+        try
+        {
+            return Read(lines, path, instrument);
+        }
+        catch (IOException ex)
+        {
+            throw new CandleFileException(path, lines.Number, $"cannot be read: {ex.Message}");
+        }
+    }
+
+    private static CandleFile Read(LineReader lines, string path, Instrument? instrument)
+    {
+        if (lines.NextNonBlank() is not { } first)
+        {
+            throw new CandleFileException(path, 0, "no candles: the file is empty; expected a candle CSV");
         }
 
-        var head = lines[first].Trim();
+        var firstLine = lines.Number;
+        var head = first.Trim();
         List<CandleFileRow> rows;
         CandleFileFormat format;
+        var headerLine = 0;
         if (head.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || head.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
-            var headerIndex = Array.FindIndex(lines, first + 1, l => !string.IsNullOrWhiteSpace(l));
-            if (headerIndex < 0)
+            if (lines.NextNonBlank() is not { } header)
             {
-                throw new CandleFileException(path, first + 1, "has a URL line but no header after it");
+                throw new CandleFileException(path, firstLine, "has a URL line but no header after it");
             }
 
+            headerLine = lines.Number;
             format = CandleFileFormat.CryptoDataDownload;
-            rows = ReadCryptoDataDownload(path, lines, headerIndex, instrument);
+            rows = ReadCryptoDataDownload(path, lines, header, headerLine, instrument);
         }
         else
         {
@@ -62,48 +108,48 @@ public static class CandleFileReader
             {
                 (format, rows) = fields.Length switch
                 {
-                    12 => (CandleFileFormat.BinanceDump, ReadBinance(path, lines, first)),
-                    7 => (CandleFileFormat.KrakenOhlcvt, ReadKraken(path, lines, first)),
-                    _ => throw new CandleFileException(path, first + 1,
+                    12 => (CandleFileFormat.BinanceDump, ReadBinance(path, lines, (firstLine, first))),
+                    7 => (CandleFileFormat.KrakenOhlcvt, ReadKraken(path, lines, (firstLine, first))),
+                    _ => throw new CandleFileException(path, firstLine,
                         $"has no header and {fields.Length} columns; expected a Binance kline dump (12 columns) or a Kraken OHLCVT file (7 columns)"),
                 };
             }
             else
             {
+                headerLine = firstLine;
                 var header = fields.Select(Normalize).ToArray();
                 if (header.Length == 12 && header.Take(8).SequenceEqual(BinanceHeader.Take(8)))
                 {
                     format = CandleFileFormat.BinanceDump;
-                    rows = ReadBinance(path, lines, first + 1);
+                    rows = ReadBinance(path, lines, null);
                 }
                 else if (header.Contains("unix") && header.Contains("symbol"))
                 {
                     format = CandleFileFormat.CryptoDataDownload;
-                    rows = ReadCryptoDataDownload(path, lines, first, instrument);
+                    rows = ReadCryptoDataDownload(path, lines, first, headerLine, instrument);
                 }
                 else
                 {
                     format = CandleFileFormat.HeaderCsv;
-                    rows = ReadHeaderCsv(path, lines, first, header);
+                    rows = ReadHeaderCsv(path, lines, first, headerLine, header);
                 }
             }
+        }
+
+        if (rows.Count == 0)
+        {
+            throw new CandleFileException(path, 0, $"no candles: the header (line {headerLine}) is followed by no rows");
         }
 
         return new CandleFile(path, format, SortUnique(path, rows));
     }
 
-    private static List<CandleFileRow> ReadBinance(string path, string[] lines, int start)
+    private static List<CandleFileRow> ReadBinance(string path, LineReader lines, (int Line, string Text)? first)
     {
-        var rows = new List<CandleFileRow>(lines.Length - start);
-        for (var i = start; i < lines.Length; i++)
+        var rows = new List<CandleFileRow>();
+        foreach (var (line, text) in lines.Rows(first))
         {
-            if (string.IsNullOrWhiteSpace(lines[i]))
-            {
-                continue;
-            }
-
-            var line = i + 1;
-            var f = Fields(path, line, lines[i], 12, "a Binance kline dump row");
+            var f = Fields(path, line, text, 12, "a Binance kline dump row");
             var openTime = Epoch(path, line, f[0], "open_time", EpochUnit.MillisecondsOrMicroseconds);
             var candle = new Candle(
                 openTime,
@@ -120,18 +166,12 @@ public static class CandleFileReader
         return rows;
     }
 
-    private static List<CandleFileRow> ReadKraken(string path, string[] lines, int start)
+    private static List<CandleFileRow> ReadKraken(string path, LineReader lines, (int Line, string Text)? first)
     {
-        var rows = new List<CandleFileRow>(lines.Length - start);
-        for (var i = start; i < lines.Length; i++)
+        var rows = new List<CandleFileRow>();
+        foreach (var (line, text) in lines.Rows(first))
         {
-            if (string.IsNullOrWhiteSpace(lines[i]))
-            {
-                continue;
-            }
-
-            var line = i + 1;
-            var f = Fields(path, line, lines[i], 7, "a Kraken OHLCVT row (time, open, high, low, close, volume, trades)");
+            var f = Fields(path, line, text, 7, "a Kraken OHLCVT row (time, open, high, low, close, volume, trades)");
             var candle = new Candle(
                 Epoch(path, line, f[0], "time", EpochUnit.Seconds),
                 Dec(path, line, f[1], "open"),
@@ -146,9 +186,9 @@ public static class CandleFileReader
         return rows;
     }
 
-    private static List<CandleFileRow> ReadCryptoDataDownload(string path, string[] lines, int headerIndex, Instrument? instrument)
+    private static List<CandleFileRow> ReadCryptoDataDownload(string path, LineReader lines, string headerText, int headerLine, Instrument? instrument)
     {
-        var header = Split(lines[headerIndex]).Select(Normalize).ToArray();
+        var header = Split(headerText).Select(Normalize).ToArray();
         int Column(string name) => Array.IndexOf(header, name);
         var unix = Column("unix");
         var open = Column("open");
@@ -158,8 +198,8 @@ public static class CandleFileReader
         var trades = Array.FindIndex(header, h => TradeColumns.Contains(h));
         if (unix < 0 || open < 0 || high < 0 || low < 0 || close < 0)
         {
-            throw new CandleFileException(path, headerIndex + 1,
-                $"CryptoDataDownload header '{lines[headerIndex].Trim()}' lacks one of unix, open, high, low, close");
+            throw new CandleFileException(path, headerLine,
+                $"CryptoDataDownload header {Quote(headerText.Trim())} lacks one of unix, open, high, low, close");
         }
 
         var volTo = Column("volto");
@@ -183,20 +223,14 @@ public static class CandleFileReader
         }
         else
         {
-            throw new CandleFileException(path, headerIndex + 1,
-                $"CryptoDataDownload header '{lines[headerIndex].Trim()}' has no base and quote volume columns (Volume BASE, Volume QUOTE or volto, volfrom)");
+            throw new CandleFileException(path, headerLine,
+                $"CryptoDataDownload header {Quote(headerText.Trim())} has no base and quote volume columns (Volume BASE, Volume QUOTE or volto, volfrom)");
         }
 
-        var rows = new List<CandleFileRow>(lines.Length - headerIndex);
-        for (var i = headerIndex + 1; i < lines.Length; i++)
+        var rows = new List<CandleFileRow>();
+        foreach (var (line, text) in lines.Rows(null))
         {
-            if (string.IsNullOrWhiteSpace(lines[i]))
-            {
-                continue;
-            }
-
-            var line = i + 1;
-            var f = Fields(path, line, lines[i], header.Length, "a row as wide as the header");
+            var f = Fields(path, line, text, header.Length, "a row as wide as the header");
             var closePrice = Dec(path, line, f[close], "close");
             decimal volume, quoteVolume;
             if (guessPerRow)
@@ -237,7 +271,7 @@ public static class CandleFileReader
         return (volFrom, volTo);
     }
 
-    private static List<CandleFileRow> ReadHeaderCsv(string path, string[] lines, int headerIndex, string[] header)
+    private static List<CandleFileRow> ReadHeaderCsv(string path, LineReader lines, string headerText, int headerLine, string[] header)
     {
         int Find(params string[] names) => Array.FindIndex(header, names.Contains);
         var time = Find(TimeColumns);
@@ -250,21 +284,15 @@ public static class CandleFileReader
         var trades = Find(TradeColumns);
         if (time < 0 || open < 0 || high < 0 || low < 0 || close < 0 || volume < 0)
         {
-            throw new CandleFileException(path, headerIndex + 1,
-                $"header '{lines[headerIndex].Trim()}' is not a candle file: expected columns open_time (or timestamp/time/date), open, high, low, close, volume; "
+            throw new CandleFileException(path, headerLine,
+                $"header {Quote(headerText.Trim())} is not a candle file: expected columns open_time (or timestamp/time/date), open, high, low, close, volume; "
                 + "or a Binance kline dump, a CryptoDataDownload export or a Kraken OHLCVT file");
         }
 
-        var rows = new List<CandleFileRow>(lines.Length - headerIndex);
-        for (var i = headerIndex + 1; i < lines.Length; i++)
+        var rows = new List<CandleFileRow>();
+        foreach (var (line, text) in lines.Rows(null))
         {
-            if (string.IsNullOrWhiteSpace(lines[i]))
-            {
-                continue;
-            }
-
-            var line = i + 1;
-            var f = Fields(path, line, lines[i], header.Length, "a row as wide as the header");
+            var f = Fields(path, line, text, header.Length, "a row as wide as the header");
             var candle = new Candle(
                 Time(path, line, f[time], header[time]),
                 Dec(path, line, f[open], "open"),
@@ -305,17 +333,17 @@ public static class CandleFileReader
 
     private static long Epoch(string path, int line, string text, string column, EpochUnit unit)
     {
-        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < 0)
+        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
         {
-            throw new CandleFileException(path, line, $"{column} '{text}' is not an epoch time");
+            throw new CandleFileException(path, line, $"{column} {Quote(text)} is not an epoch time");
         }
 
-        return unit switch
+        return Accepted(path, line, text, column, unit switch
         {
-            EpochUnit.Seconds => value * 1000,
-            EpochUnit.SecondsOrMilliseconds => value < 100_000_000_000 ? value * 1000 : value,
+            EpochUnit.Seconds => Scale(value, 1000),
+            EpochUnit.SecondsOrMilliseconds => value < 100_000_000_000 ? Scale(value, 1000) : value,
             _ => value >= 100_000_000_000_000 ? value / 1000 : value,
-        };
+        });
     }
 
     private static long Time(string path, int line, string text, string column)
@@ -323,28 +351,38 @@ public static class CandleFileReader
         if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch))
         {
             // Epoch seconds until the year 5138; milliseconds until 5138; then micro- and nanoseconds.
-            return epoch switch
+            return Accepted(path, line, text, column, epoch switch
             {
-                < 0 => throw new CandleFileException(path, line, $"{column} '{text}' is negative"),
-                < 100_000_000_000 => epoch * 1000,
+                < 100_000_000_000 => Scale(epoch, 1000),
                 < 100_000_000_000_000 => epoch,
                 < 100_000_000_000_000_000 => epoch / 1000,
                 _ => epoch / 1_000_000,
-            };
+            });
         }
 
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
         {
-            return time.ToUnixTimeMilliseconds();
+            return Accepted(path, line, text, column, time.ToUnixTimeMilliseconds());
         }
 
-        throw new CandleFileException(path, line, $"{column} '{text}' is neither ISO-8601 nor epoch seconds/milliseconds");
+        throw new CandleFileException(path, line, $"{column} {Quote(text)} is neither ISO-8601 nor epoch seconds/milliseconds");
     }
+
+    /// <summary>Seconds to milliseconds; null when the product overflows (which no accepted time does).</summary>
+    private static long? Scale(long value, long factor)
+        => value > long.MaxValue / factor || value < long.MinValue / factor ? null : value * factor;
+
+    /// <summary>The open time, when CryptoRun accepts it (<see cref="TimeRange.Supported"/>); otherwise a data error naming the text and the range.</summary>
+    private static long Accepted(string path, int line, string text, string column, long? epochMs)
+        => epochMs is { } ms && TimeRange.IsSupported(ms)
+            ? ms
+            : throw new CandleFileException(path, line,
+                $"{column} {Quote(text)}{(epochMs is { } shown && TimeRange.Format(shown) != text ? $" ({TimeRange.Format(shown)})" : "")} is out of range: {TimeRange.SupportedText}");
 
     private static decimal Dec(string path, int line, string text, string column)
         => decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new CandleFileException(path, line, $"{column} '{text}' is not a decimal number");
+            : throw new CandleFileException(path, line, $"{column} {Quote(text)} is not a decimal number");
 
     private static long Long(string path, int line, string text, string column)
     {
@@ -354,9 +392,21 @@ public static class CandleFileReader
         }
 
         // Some exports write counts as "365.0".
-        return decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == decimal.Truncate(d)
+        return decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == decimal.Truncate(d) && d >= long.MinValue && d <= long.MaxValue
             ? (long)d
-            : throw new CandleFileException(path, line, $"{column} '{text}' is not a whole number");
+            : throw new CandleFileException(path, line, $"{column} {Quote(text)} is not a whole number");
+    }
+
+    /// <summary>
+    /// Text from the file as an error message shows it: in quotes, control characters replaced, and cut to
+    /// 64 characters with the full length given, so a huge value never floods the terminal.
+    /// </summary>
+    private static string Quote(string text)
+    {
+        var shown = new string(text.AsSpan(0, Math.Min(text.Length, EchoLength)).ToArray().Select(c => char.IsControl(c) ? '\uFFFD' : c).ToArray());
+        return text.Length <= EchoLength
+            ? $"'{shown}'"
+            : string.Create(CultureInfo.InvariantCulture, $"'{shown}...' ({text.Length:N0} characters, truncated)");
     }
 
     private static string[] Fields(string path, int line, string text, int count, string what)
@@ -383,4 +433,113 @@ public static class CandleFileReader
 
     private static bool IsNumber(string text)
         => decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
+    /// <summary>
+    /// Reads lines one at a time, numbering them from 1 (line ends <c>\n</c>, <c>\r\n</c> or <c>\r</c>), and
+    /// refuses a line longer than <see cref="MaxLineLength"/> or holding a NUL character as soon as it sees it:
+    /// an endless or binary input (<c>/dev/zero</c>) stops after at most one line's worth of reading.
+    /// </summary>
+    private sealed class LineReader(TextReader reader, string path)
+    {
+        private static readonly SearchValues<char> Stops = SearchValues.Create("\r\n\0");
+        private readonly char[] _buffer = new char[1 << 16];
+        private readonly StringBuilder _line = new();
+        private int _position;
+        private int _length;
+        private bool _skipLineFeed;
+
+        /// <summary>The 1-based number of the line read last.</summary>
+        public int Number { get; private set; }
+
+        /// <summary>The next line that is not blank, or null at the end.</summary>
+        public string? NextNonBlank()
+        {
+            while (Next() is { } line)
+            {
+                if (!string.IsNullOrWhiteSpace(line))
+                {
+                    return line;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary><paramref name="first"/> when given, then every further line that is not blank, with its number.</summary>
+        public IEnumerable<(int Line, string Text)> Rows((int Line, string Text)? first)
+        {
+            if (first is { } row)
+            {
+                yield return row;
+            }
+
+            while (NextNonBlank() is { } line)
+            {
+                yield return (Number, line);
+            }
+        }
+
+        private string? Next()
+        {
+            _line.Clear();
+            var started = false;
+            while (true)
+            {
+                if (_position == _length)
+                {
+                    _length = reader.Read(_buffer, 0, _buffer.Length);
+                    _position = 0;
+                    if (_length == 0)
+                    {
+                        return started ? _line.ToString() : null;
+                    }
+                }
+
+                if (_skipLineFeed)
+                {
+                    _skipLineFeed = false;
+                    if (_buffer[_position] == '\n')
+                    {
+                        _position++;
+                        continue;
+                    }
+                }
+
+                if (!started)
+                {
+                    started = true;
+                    Number = Number < int.MaxValue
+                        ? Number + 1
+                        : throw new CandleFileException(path, 0, $"has more than {int.MaxValue:N0} lines; no candle file is that long");
+                }
+
+                var span = _buffer.AsSpan(_position, _length - _position);
+                var stop = span.IndexOfAny(Stops);
+                var take = stop < 0 ? span.Length : stop;
+                if (_line.Length + take > MaxLineLength)
+                {
+                    _line.Append(span[..Math.Min(take, EchoLength)]);
+                    throw new CandleFileException(path, Number, string.Create(CultureInfo.InvariantCulture,
+                        $"the line is longer than {MaxLineLength:N0} characters, more than any candle format needs: not a candle CSV (it starts {Quote(_line.ToString(0, Math.Min(_line.Length, EchoLength)))}...)"));
+                }
+
+                _line.Append(span[..take]);
+                _position += take;
+                if (stop < 0)
+                {
+                    continue;
+                }
+
+                var end = _buffer[_position++];
+                if (end == '\0')
+                {
+                    throw new CandleFileException(path, Number,
+                        string.Create(CultureInfo.InvariantCulture, $"holds a NUL character at column {_line.Length + 1}: a binary file, not a candle CSV"));
+                }
+
+                _skipLineFeed = end == '\r';
+                return _line.ToString();
+            }
+        }
+    }
 }

@@ -7,13 +7,19 @@ public static class CandleChecks
     /// <param name="candle">The candle.</param>
     /// <param name="timeframe">Its timeframe: the open time must be a boundary of it.</param>
     /// <returns>
-    /// A reason such as <c>high 9.5 is below open 10</c>, or null. Checked: open time aligned; open,
+    /// A reason such as <c>high 9.5 is below open 10</c>, or null. Checked: open time one CryptoRun accepts
+    /// (<see cref="TimeRange.Supported"/>: 1970-01-01 to 2100-01-01) and aligned; open,
     /// high, low, close positive; volume, quote volume and trade count not negative; low at or below
     /// open and close, high at or above them.
     /// </returns>
     public static string? Problem(Candle candle, Timeframe timeframe)
     {
         ArgumentNullException.ThrowIfNull(candle);
+        if (!TimeRange.IsSupported(candle.OpenTimeMs))
+        {
+            return $"open time {TimeRange.Format(candle.OpenTimeMs)} is out of range: {TimeRange.SupportedText}";
+        }
+
         if (!timeframe.IsAligned(candle.OpenTimeMs))
         {
             return $"open time {TimeRange.Format(candle.OpenTimeMs)} is not a {timeframe} boundary";

@@ -57,7 +57,7 @@ public interface ICandleStore : IAsyncDisposable
     /// <param name="covered">The window the batch is complete for, or null to record no window.</param>
     /// <param name="cancellationToken">Cancels before commit; nothing is written then.</param>
     /// <returns>The number of candle rows written.</returns>
-    /// <exception cref="ArgumentException">A candle is not aligned to the timeframe or appears twice; nothing is written.</exception>
+    /// <exception cref="ArgumentException">A candle open time or the window is outside the accepted times (<see cref="TimeRange.Supported"/>), or a candle is not aligned to the timeframe or appears twice; nothing is written.</exception>
     Task<int> WriteAsync(
         SeriesKey key,
         IReadOnlyList<Candle> candles,

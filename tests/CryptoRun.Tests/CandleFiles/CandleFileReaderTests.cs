@@ -226,7 +226,7 @@ public sealed class CandleFileReaderTests : IDisposable
 
         Assert.Equal(0, error.Line);
         Assert.Equal(path, error.FilePath);
-        Assert.Equal($"{path}: is empty; expected a candle CSV", error.Message);
+        Assert.Equal($"{path}: no candles: the file is empty; expected a candle CSV", error.Message);
     }
 
     [Fact]
@@ -391,13 +391,157 @@ public sealed class CandleFileReaderTests : IDisposable
     }
 
     [Fact]
-    public void Span_EmptyRowsAfterHeader_IsEmpty()
+    public void Span_NoRows_IsEmpty()
+        => Assert.True(new CandleFile("none.csv", CandleFileFormat.HeaderCsv, []).Span(Timeframe.M1).IsEmpty);
+
+    [Theory]
+    [InlineData("timestamp,open,high,low,close,volume\n", 1)]
+    [InlineData(BinanceHeader + "\n\n", 1)]
+    [InlineData("https://www.CryptoDataDownload.com\nunix,date,symbol,open,high,low,close,Volume BTC,Volume USD\n", 2)]
+    public void Read_HeaderWithoutRows_NoCandlesNamingTheHeaderLine(string content, int headerLine)
     {
-        var path = Write("timestamp,open,high,low,close,volume\n");
+        var path = Write(content);
 
-        var file = CandleFileReader.Read(path);
+        var error = Assert.Throws<CandleFileException>(() => CandleFileReader.Read(path));
 
-        Assert.Empty(file.Rows);
-        Assert.True(file.Span(Timeframe.M1).IsEmpty);
+        Assert.Equal($"{path}: no candles: the header (line {headerLine}) is followed by no rows", error.Message);
+    }
+
+    [Theory]
+    [InlineData("open_time,open,high,low,close,volume\n1969-12-31T23:59:00Z,1,1,1,1,1\n", "1969-12-31T23:59:00Z")]
+    [InlineData("open_time,open,high,low,close,volume\n9999-12-31T23:59:00Z,1,1,1,1,1\n", "9999-12-31T23:59:00Z")]
+    [InlineData("open_time,open,high,low,close,volume\n4102444800000,1,1,1,1,1\n", "2100-01-01T00:00:00Z")]
+    [InlineData("timestamp,open,high,low,close,volume\n-60,1,1,1,1,1\n", "'-60'")]
+    [InlineData("4102444800,1,1,1,1,1,3\n", "2100-01-01T00:00:00Z")]
+    [InlineData("9223372036854775807,1,1,1,1,1,3\n", "'9223372036854775807'")]
+    public void Read_OpenTimeOutsideTheAcceptedTimes_NamesLineAndRange(string content, string shown)
+    {
+        var path = Write(content);
+
+        var error = Assert.Throws<CandleFileException>(() => CandleFileReader.Read(path));
+
+        Assert.True(error.Line > 0, error.Message);
+        Assert.Contains(shown, error.Message, StringComparison.Ordinal);
+        Assert.Contains("CryptoRun accepts times from 1970-01-01 to 2100-01-01", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_HugeFieldValue_EchoIsTruncatedAndSaysSo()
+    {
+        var path = Write($"open_time,open,high,low,close,volume\n2026-07-01T00:00:00Z,{new string('x', 10_000)},1,1,1,1\n");
+
+        var error = Assert.Throws<CandleFileException>(() => CandleFileReader.Read(path));
+
+        Assert.Equal(2, error.Line);
+        Assert.Contains("truncated", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 400, error.Message);
+    }
+
+    [Fact]
+    public void Read_HugeHeader_EchoIsTruncatedAndSaysSo()
+    {
+        var path = Write(string.Join(',', Enumerable.Range(0, 1_000).Select(i => $"column{i}")) + "\n1,2\n");
+
+        var error = Assert.Throws<CandleFileException>(() => CandleFileReader.Read(path));
+
+        Assert.Equal(1, error.Line);
+        Assert.Contains("truncated", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 600, error.Message);
+    }
+
+    [Fact]
+    public void Read_LineLongerThanAnyFormatNeeds_DataErrorNamingTheLine()
+    {
+        var path = Write("open_time,open,high,low,close,volume\n2026-07-01T00:00:00Z,1,1,1,1,1\n" + new string('9', 1_000_000) + "\n");
+
+        var error = Assert.Throws<CandleFileException>(() => CandleFileReader.Read(path));
+
+        Assert.Equal(3, error.Line);
+        Assert.Contains("longer than", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 400, error.Message);
+    }
+
+    [Fact]
+    public void Read_BinaryFile_DataErrorSayingSo()
+    {
+        var path = _dir.File("candles.bin");
+        File.WriteAllBytes(path, [.. "open_time,open,high,low,close,volume\n"u8, 0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0x08, 0x00]);
+
+        var error = Assert.Throws<CandleFileException>(() => CandleFileReader.Read(path));
+
+        Assert.Equal(2, error.Line);
+        Assert.Contains("NUL", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { 0, 5, 10, 20, 25 }, "5m")]
+    [InlineData(new[] { 0, 2, 6, 8 }, "2m")]
+    [InlineData(new[] { 0, 60, 120, 240 }, "1h")]
+    public void CheckTimeframe_RowsSpacedAtAMultipleThroughout_NamesTheSpacingFound(int[] minutes, string spacing)
+    {
+        var path = Write("timestamp,open,high,low,close,volume\n" + string.Concat(minutes.Select(m => $"{(July1 / 1000) + (m * 60)},1,1,1,1,1\n")));
+
+        var error = Assert.Throws<CandleFileException>(() => CandleFileReader.Read(path).CheckTimeframe(Timeframe.M1));
+
+        Assert.Contains($"{spacing} apart", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is the timeframe right?", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckTimeframe_SpacingIsTheCommonDivisorOfAllSteps_OneSlotApartAnywhereOrASingleRowPasses()
+    {
+        string File(params int[] minutes) => Write("timestamp,open,high,low,close,volume\n" + string.Concat(minutes.Select(m => $"{(July1 / 1000) + (m * 60)},1,1,1,1,1\n")));
+
+        Assert.Throws<CandleFileException>(() => CandleFileReader.Read(File(0, 2, 4)).CheckTimeframe(Timeframe.M1));
+        Assert.Equal(3, CandleFileReader.Read(File(0, 2, 5)).CheckTimeframe(Timeframe.M1).Rows.Count);
+        Assert.Equal(2, CandleFileReader.Read(File(0, 1)).CheckTimeframe(Timeframe.M1).Rows.Count);
+        Assert.Single(CandleFileReader.Read(File(7)).CheckTimeframe(Timeframe.M1).Rows);
+    }
+
+    [Theory]
+    [InlineData((byte)0x00, "NUL character")]
+    [InlineData((byte)'7', "longer than 16,384 characters")]
+    public void Read_EndlessInput_StopsAtOnceHavingReadLittle(byte fill, string message)
+    {
+        using var endless = new EndlessStream(fill);
+
+        var error = Assert.Throws<CandleFileException>(() => CandleFileReader.Read(endless, "endless", null));
+
+        Assert.Equal(1, error.Line);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.True(endless.BytesRead < 512 * 1024, $"read {endless.BytesRead} bytes of an endless input");
+    }
+
+    /// <summary>An input without end: every read fills the buffer with one byte; counts what was read.</summary>
+    private sealed class EndlessStream(byte fill) : Stream
+    {
+        public long BytesRead { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            buffer.AsSpan(offset, count).Fill(fill);
+            BytesRead += count;
+            return count;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

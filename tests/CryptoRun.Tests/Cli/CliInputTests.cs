@@ -26,6 +26,31 @@ public sealed class CliInputTests
         Assert.StartsWith($"--to '{text}' is not a time", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("1969-12-31", "--from")]
+    [InlineData("1969-12-31T23:59:59.999Z", "--from")]
+    [InlineData("2100-01-01T00:00:00.001Z", "--to")]
+    [InlineData("9999-12-31", "--to")]
+    [InlineData("4102444800001", "--to")]
+    [InlineData("99999999999999999", "--from")]
+    public void ParseTime_OutsideTheAcceptedTimes_UsageErrorNamingTheRange(string text, string option)
+    {
+        var error = Assert.Throws<UsageException>(() => CliOptions.ParseTime(text, option));
+
+        Assert.StartsWith($"{option} '{text}' is outside the times CryptoRun accepts", error.Message, StringComparison.Ordinal);
+        Assert.Contains("from 1970-01-01 to 2100-01-01", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ParseTime_EdgesOfTheAcceptedTimesInside_TheirNeighboursOutside()
+    {
+        Assert.Equal(0L, CliOptions.ParseTime("1970-01-01", "--from"));
+        Assert.Equal(4_102_444_800_000L, CliOptions.ParseTime("2100-01-01", "--to"));
+        Assert.Equal(4_102_444_800_000L, CliOptions.ParseTime("4102444800000", "--to"));
+        Assert.Throws<UsageException>(() => CliOptions.ParseTime("1969-12-31T23:59:59.999Z", "--from"));
+        Assert.Throws<UsageException>(() => CliOptions.ParseTime("4102444800001", "--to"));
+    }
+
     [Fact]
     public void Endpoints_DefaultsAreTheRealVenues()
     {

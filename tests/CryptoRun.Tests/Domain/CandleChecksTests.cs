@@ -99,4 +99,17 @@ public sealed class CandleChecksTests
     [Fact]
     public void Problem_LowAboveClose_IsRejected()
         => Assert.Equal("low 9.5 is above open 10 or close 9.4", CandleChecks.Problem(Valid with { Low = 9.5m, Close = 9.4m }, Timeframe.M1));
+
+    [Theory]
+    [InlineData(-60_000L, "1969-12-31T23:59:00Z")]
+    [InlineData(4_102_444_800_000L, "2100-01-01T00:00:00Z")]
+    [InlineData(253_402_300_740_000L, "9999-12-31T23:59:00Z")]
+    public void Problem_OpenTimeOutsideTheAcceptedTimes_NamesItAndTheRange(long openTimeMs, string shown)
+    {
+        var problem = CandleChecks.Problem(Valid with { OpenTimeMs = openTimeMs }, Timeframe.M1);
+
+        Assert.NotNull(problem);
+        Assert.Contains(shown, problem, StringComparison.Ordinal);
+        Assert.Contains("CryptoRun accepts times from 1970-01-01 to 2100-01-01", problem, StringComparison.Ordinal);
+    }
 }

@@ -67,4 +67,17 @@ public sealed class TimeRangeTests
         Assert.Equal(July1 + Hour, range.ToMs);
         Assert.Equal(TimeSpan.Zero, range.From.Offset);
     }
+
+    [Theory]
+    [InlineData(253_402_300_800_000)]
+    [InlineData(long.MaxValue)]
+    [InlineData(long.MinValue)]
+    public void Format_InstantsNoDateCanHold_ShownAsEpochMillisecondsNotThrown(long epochMs)
+    {
+        var text = TimeRange.Format(epochMs);
+
+        Assert.Contains(epochMs.ToString(CultureInfo.InvariantCulture), text, StringComparison.Ordinal);
+        var range = epochMs < 0 ? new TimeRange(epochMs, 0) : new TimeRange(0, epochMs);
+        Assert.Contains(text, range.ToString(), StringComparison.Ordinal);
+    }
 }

@@ -283,6 +283,38 @@ public abstract class CandleStoreContract : IAsyncLifetime
         await AssertHoldsOnlyBaselineAsync(store, baseline);
     }
 
+    [ContractTheory]
+    [InlineData(4_102_444_800_000L)]
+    [InlineData(253_402_300_740_000L)]
+    [InlineData(-60_000L)]
+    public async Task WriteAsync_CandleOutsideTheAcceptedTimes_ThrowsAndWritesNothing(long openTimeMs)
+    {
+        await using var store = await OpenStoreAsync();
+        var baseline = await WriteBaselineAsync(store);
+
+        var batch = AvaxSlice(50, 10);
+        batch.Add(batch[0] with { OpenTimeMs = openTimeMs });
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            store.WriteAsync(AvaxKey, batch, Provenance(endpoint: "bad batch"), new TimeRange(AvaxOpen(50), AvaxOpen(60))));
+
+        Assert.Contains(TimeRange.Format(openTimeMs), error.Message, StringComparison.Ordinal);
+        Assert.Contains("CryptoRun accepts times from 1970-01-01 to 2100-01-01", error.Message, StringComparison.Ordinal);
+        await AssertHoldsOnlyBaselineAsync(store, baseline);
+    }
+
+    [ContractFact]
+    public async Task WriteAsync_WindowOutsideTheAcceptedTimes_ThrowsAndWritesNothing()
+    {
+        await using var store = await OpenStoreAsync();
+        var baseline = await WriteBaselineAsync(store);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            store.WriteAsync(AvaxKey, AvaxSlice(50, 10), Provenance(endpoint: "bad batch"), new TimeRange(AvaxOpen(50), 253_402_300_800_000L)));
+
+        Assert.Contains("CryptoRun accepts times from 1970-01-01 to 2100-01-01", error.Message, StringComparison.Ordinal);
+        await AssertHoldsOnlyBaselineAsync(store, baseline);
+    }
+
     [ContractFact]
     public async Task WriteAsync_CancelledBeforeCommit_WritesNothingAndStoreStaysUsable()
     {
@@ -666,8 +698,9 @@ public abstract class CandleStoreContract : IAsyncLifetime
         var newer = MigrationCount + 1;
         await ExecuteRawAsync($"INSERT INTO schema_migrations (version, name, applied_at) VALUES ({newer}, 'written by a newer CryptoRun', 0)");
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => OpenStoreAsync());
+        var error = await Assert.ThrowsAsync<StoreException>(() => OpenStoreAsync());
 
+        Assert.Equal(StoreProblem.SchemaNewer, error.Problem);
         Assert.Contains($"schema version {newer}", error.Message, StringComparison.Ordinal);
         Assert.Contains("upgrade CryptoRun", error.Message, StringComparison.Ordinal);
         Assert.Equal(MigrationCount + 1, await CountAsync("schema_migrations"));

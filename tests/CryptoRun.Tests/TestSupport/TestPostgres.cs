@@ -32,6 +32,19 @@ public sealed class PostgresFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory that needs the PostgreSQL server of <c>CRYPTORUN_TEST_POSTGRES</c>: skipped, with the reason, when it is unset.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class PostgresTheoryAttribute : TheoryAttribute
+{
+    public PostgresTheoryAttribute()
+    {
+        if (TestPostgres.SkipReason is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
+
 /// <summary>Marks a test class whose tests (including inherited contract facts) need the PostgreSQL server.</summary>
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class RequiresPostgresAttribute : Attribute;

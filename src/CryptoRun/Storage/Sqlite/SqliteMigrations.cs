@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace CryptoRun.Storage.Sqlite;
@@ -152,11 +153,12 @@ internal static class SqliteMigrations
     ];
 
     /// <summary>Creates the ledger if needed and applies every migration not yet applied.</summary>
-    /// <param name="connection">An open connection.</param>
+    /// <param name="connection">An open connection to a CryptoRun store (see <see cref="SqliteStoreFile"/>).</param>
+    /// <param name="path">The file, for messages.</param>
     /// <param name="nowMs">The current time, epoch milliseconds, recorded as <c>applied_at</c>.</param>
     /// <returns>The schema version after migrating.</returns>
-    /// <exception cref="InvalidOperationException">The database was written by a newer CryptoRun (unknown version).</exception>
-    internal static int Apply(SqliteConnection connection, long nowMs)
+    /// <exception cref="StoreException">The database was written by a newer CryptoRun (unknown version).</exception>
+    internal static int Apply(SqliteConnection connection, string path, long nowMs)
     {
         Execute(connection, null, """
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -171,8 +173,7 @@ internal static class SqliteMigrations
         var unknown = applied.Where(v => !known.Contains(v)).OrderBy(v => v).ToList();
         if (unknown.Count > 0)
         {
-            throw new InvalidOperationException(
-                $"the store {connection.DataSource} has schema version {unknown[^1]}, newer than this CryptoRun knows ({known.Max()}); upgrade CryptoRun");
+            throw Newer(path, unknown[^1]);
         }
 
         foreach (var (version, name, sql) in All)
@@ -204,6 +205,13 @@ internal static class SqliteMigrations
 
         return All[^1].Version;
     }
+
+    /// <summary>The error for a store written by a newer CryptoRun.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="version">The newest schema version it records.</param>
+    internal static StoreException Newer(string path, long version)
+        => new(path, StoreProblem.SchemaNewer, string.Create(CultureInfo.InvariantCulture,
+            $"the store {path} has schema version {version}, newer than this CryptoRun knows ({All[^1].Version}); upgrade CryptoRun"));
 
     private static HashSet<int> AppliedVersions(SqliteConnection connection, SqliteTransaction? transaction)
     {

@@ -9,7 +9,8 @@ namespace CryptoRun.Storage.Sqlite;
 /// The embedded store: one SQLite database file in WAL mode, opened through Microsoft.Data.Sqlite:
 /// candles with provenance, seed 002's provider_health, and ingested spot quotes and DEX snapshots.
 /// Schema migrations run at open. One instance serializes its writes; other processes may read
-/// (and write, waiting on SQLite's lock) concurrently.
+/// (and write, waiting on SQLite's lock) concurrently. The file carries CryptoRun's SQLite application
+/// id; any other database is refused before anything is written to it.
 /// </summary>
 public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, ISnapshotStore, IBarStore
 {
@@ -19,10 +20,12 @@ public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, IS
     private readonly Dictionary<SeriesKey, long> _seriesIds = [];
     private readonly SqliteCandleInsert _insert;
     private readonly TimeProvider _time;
+    private readonly bool _readOnly;
 
-    private SqliteStore(string path, SqliteConnection connection, string connectionString, TimeProvider time)
+    private SqliteStore(string path, SqliteConnection connection, string connectionString, TimeProvider time, bool readOnly)
     {
         Location = path;
+        _readOnly = readOnly;
         _time = time;
         _connection = connection;
         _connectionString = connectionString;
@@ -35,49 +38,198 @@ public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, IS
     /// <summary>The schema version after the migrations run at open.</summary>
     public int SchemaVersion { get; private set; }
 
-    /// <summary>Opens (creating if needed) the database at <paramref name="path"/> and migrates it.</summary>
+    /// <summary>
+    /// Opens (creating if needed) the store at <paramref name="path"/> and migrates it. A missing, zero-byte
+    /// or table-less file becomes a store; a store written by an earlier build (recognised by its
+    /// <c>schema_migrations</c> ledger) is stamped with CryptoRun's application id and migrated.
+    /// </summary>
     /// <param name="path">The database file; its folder is created if missing.</param>
     /// <param name="timeProvider">Clock for migration and materialization timestamps; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The open store; dispose it to close the file.</returns>
-    /// <exception cref="SqliteException">The file cannot be opened or is not a SQLite database.</exception>
-    /// <exception cref="InvalidOperationException">The database has a newer schema than this build knows.</exception>
-    public static async Task<SqliteStore> OpenAsync(
+    /// <exception cref="StoreException">
+    /// The path is a directory, or the file or its folder cannot be created, opened or written
+    /// (<see cref="StoreProblem.CannotOpen"/>); the file is another program's database or no database at
+    /// all (<see cref="StoreProblem.NotAStore"/>, and the file is left byte for byte as it was); or its schema
+    /// is newer than this build knows (<see cref="StoreProblem.SchemaNewer"/>). The message names the path.
+    /// </exception>
+    public static Task<SqliteStore> OpenAsync(
         string path,
         TimeProvider? timeProvider = null,
         CancellationToken cancellationToken = default)
+        => OpenAsync(path, readOnly: false, timeProvider, cancellationToken);
+
+    /// <summary>
+    /// Opens an existing store for reading only: nothing is written, no migration runs, and no file is
+    /// created that the user could not create (in a folder the user cannot write, the store is read as it
+    /// stands on disk). Write methods of the returned store fail.
+    /// </summary>
+    /// <param name="path">The database file.</param>
+    /// <param name="timeProvider">Clock; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>The open store; dispose it to close the file.</returns>
+    /// <exception cref="StoreException">
+    /// As for <see cref="OpenAsync(string, TimeProvider?, CancellationToken)"/>, and also: the file is missing,
+    /// or an empty database (<see cref="StoreProblem.NotAStore"/>); its schema is older than this build's
+    /// (<see cref="StoreProblem.SchemaOlder"/>: a read-only open does not migrate; open it writable once).
+    /// </exception>
+    public static Task<SqliteStore> OpenReadOnlyAsync(
+        string path,
+        TimeProvider? timeProvider = null,
+        CancellationToken cancellationToken = default)
+        => OpenAsync(path, readOnly: true, timeProvider, cancellationToken);
+
+    private static async Task<SqliteStore> OpenAsync(string path, bool readOnly, TimeProvider? timeProvider, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(folder))
+        if (Directory.Exists(full))
         {
-            Directory.CreateDirectory(folder);
+            throw new StoreException(full, StoreProblem.CannotOpen, $"{full} is a directory, not a store file");
         }
 
-        var connectionString = new SqliteConnectionStringBuilder
+        if (readOnly && !File.Exists(full))
         {
-            DataSource = full,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            throw new StoreException(full, StoreProblem.CannotOpen, $"the store {full} does not exist");
+        }
+
+        if (!readOnly && Path.GetDirectoryName(full) is { Length: > 0 } folder)
+        {
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new StoreException(full, StoreProblem.CannotOpen, $"cannot create the folder of the store {full}: {ex.Message}", ex);
+            }
+        }
+
+        var time = timeProvider ?? TimeProvider.System;
+        SqliteConnection? connection = null;
+        try
+        {
+            (connection, var connectionString, var kind) = readOnly
+                ? await ConnectReadOnlyAsync(full, cancellationToken).ConfigureAwait(false)
+                : await ConnectAsync(full, ConnectionString(full, SqliteOpenMode.ReadWriteCreate), cancellationToken).ConfigureAwait(false);
+            var applied = SqliteStoreFile.AppliedVersions(connection, kind);
+            var latest = SqliteMigrations.All[^1].Version;
+            if (applied.Any(v => v > latest))
+            {
+                throw SqliteMigrations.Newer(full, applied.Max());
+            }
+
+            var store = new SqliteStore(full, connection, connectionString, time, readOnly);
+            if (readOnly)
+            {
+                if (kind == SqliteStoreFile.Kind.Empty)
+                {
+                    throw SqliteStoreFile.Foreign(full, "it is an empty database (a command that writes, such as history import or fetch, makes it a store)");
+                }
+
+                var missing = SqliteMigrations.All.Where(m => !applied.Contains(m.Version)).ToList();
+                if (missing.Count > 0)
+                {
+                    var version = applied.Count == 0 ? 0 : applied.Max();
+                    throw new StoreException(full, StoreProblem.SchemaOlder, string.Create(CultureInfo.InvariantCulture,
+                        $"the store {full} has schema version {version}, older than this CryptoRun's {latest}, and a read-only open does not migrate it"));
+                }
+
+                Execute(connection, "PRAGMA busy_timeout = 30000;");
+                store.SchemaVersion = latest;
+                return store;
+            }
+
+            if (kind != SqliteStoreFile.Kind.Store)
+            {
+                SqliteStoreFile.Claim(connection, full);
+            }
+
+            Configure(connection);
+            store.SchemaVersion = SqliteMigrations.Apply(connection, full, time.GetUtcNow().ToUnixTimeMilliseconds());
+            return store;
+        }
+        catch (SqliteException ex)
+        {
+            await DisposeAsync(connection).ConfigureAwait(false);
+            throw ex.SqliteErrorCode == SqliteNotADatabase
+                ? SqliteStoreFile.Foreign(full, "it is not a SQLite database")
+                : new StoreException(full, StoreProblem.CannotOpen, $"cannot open the store {full}{(readOnly ? " for reading" : "")}: {ex.Message}", ex);
+        }
+        catch
+        {
+            await DisposeAsync(connection).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static ValueTask DisposeAsync(SqliteConnection? connection) => connection?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    /// <summary>SQLite's <c>SQLITE_NOTADB</c>: the file is not a database.</summary>
+    private const int SqliteNotADatabase = 26;
+
+    private static string ConnectionString(string path, SqliteOpenMode mode, bool immutable = false)
+        => new SqliteConnectionStringBuilder
+        {
+            // SQLite's URI form carries immutable=1: the file is read as it stands, without the WAL index (-shm) it could not create.
+            DataSource = immutable ? $"{new Uri(path).AbsoluteUri}?immutable=1" : path,
+            Mode = mode,
             Pooling = false,
             DefaultTimeout = 30,
         }.ToString();
 
+    /// <summary>Opens a connection and recognises the file, closing the connection if that fails.</summary>
+    private static async Task<(SqliteConnection Connection, string ConnectionString, SqliteStoreFile.Kind Kind)> ConnectAsync(
+        string path, string connectionString, CancellationToken cancellationToken)
+    {
         var connection = new SqliteConnection(connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            Configure(connection);
-            var time = timeProvider ?? TimeProvider.System;
-            var store = new SqliteStore(full, connection, connectionString, time);
-            store.SchemaVersion = SqliteMigrations.Apply(connection, time.GetUtcNow().ToUnixTimeMilliseconds());
-            return store;
+            return (connection, connectionString, SqliteStoreFile.Recognise(connection, null, path));
         }
         catch
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A read-only connection. SQLite reads a WAL-mode file through its WAL index (<c>-shm</c>), which it must
+    /// create when no writer has; where the user cannot create it (a read-only folder), the file is read as
+    /// immutable: what is on disk, which is the whole store when no write-ahead log is left beside it.
+    /// </summary>
+    private static async Task<(SqliteConnection Connection, string ConnectionString, SqliteStoreFile.Kind Kind)> ConnectReadOnlyAsync(
+        string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ConnectAsync(path, ConnectionString(path, SqliteOpenMode.ReadOnly), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteReadOnly or SqliteCannotOpen)
+        {
+            var log = new FileInfo(path + "-wal");
+            if (log.Exists && log.Length > 0)
+            {
+                throw new StoreException(path, StoreProblem.CannotOpen,
+                    $"cannot open the store {path} for reading: it has unfinished writes in {log.FullName} that only a process allowed to write its folder can finish ({ex.Message})", ex);
+            }
+
+            return await ConnectAsync(path, ConnectionString(path, SqliteOpenMode.ReadOnly, immutable: true), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>SQLite's <c>SQLITE_READONLY</c> and <c>SQLITE_CANTOPEN</c>: what a read-only open of a WAL file reports when it cannot create the WAL index.</summary>
+    private const int SqliteReadOnly = 8;
+
+    private const int SqliteCannotOpen = 14;
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     /// <inheritdoc />
@@ -91,6 +243,7 @@ public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, IS
         ArgumentNullException.ThrowIfNull(candles);
         ArgumentNullException.ThrowIfNull(provenance);
         var ordered = StoreChecks.OrderedBatch(key, candles);
+        StoreChecks.CoveredWindow(key, covered);
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -142,7 +295,15 @@ public sealed partial class SqliteStore : ICandleStore, IProviderHealthStore, IS
         await using (connection.ConfigureAwait(false))
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            Configure(connection);
+            if (_readOnly)
+            {
+                Execute(connection, "PRAGMA busy_timeout = 30000;");
+            }
+            else
+            {
+                Configure(connection);
+            }
+
             foreach (var row in SqliteCandleRead.Read(connection, key, range))
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -16,8 +16,8 @@ internal static class ErrorReport
             UsageException or InstrumentNotListedException => (ExitCodes.Usage, exception.Message),
             History.HistoryIncompleteException or History.SlaExceededException => (ExitCodes.Incomplete, exception.Message),
             VenueDataException => (ExitCodes.DataError, exception.Message),
-            VenueBannedException banned => (ExitCodes.VenueFailure, $"{banned.Message} (banned; retry after {banned.RetryAfter?.TotalSeconds ?? 0:0} s)"),
-            VenueRateLimitedException limited => (ExitCodes.VenueFailure, $"{limited.Message} (rate limited; retry after {limited.RetryAfter?.TotalSeconds ?? 0:0} s)"),
+            VenueBannedException banned => (ExitCodes.VenueFailure, $"{banned.Message} (banned{RetryAfter(banned)})"),
+            VenueRateLimitedException limited => (ExitCodes.VenueFailure, $"{limited.Message} (rate limited{RetryAfter(limited)})"),
             VenueException => (ExitCodes.VenueFailure, exception.Message),
             CandleFileException => (ExitCodes.DataError, exception.Message),
             Snapshots.SnapshotIntegrityException => (ExitCodes.DataError, exception.Message),
@@ -29,4 +29,8 @@ internal static class ErrorReport
         error.WriteLine($"error: {message}");
         return code;
     }
+
+    /// <summary><c>; retry after 42 s</c> when the venue said how long to wait (Retry-After); nothing when it did not (Kraken and OKX say it in the body, without a time).</summary>
+    private static string RetryAfter(VenueException exception)
+        => exception.RetryAfter is { } wait ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; retry after {wait.TotalSeconds:0} s") : "";
 }

@@ -102,12 +102,50 @@ internal static class HistoryFetchCommand
         // Provider health is kept where the store keeps it (SQLite's provider_health table).
         await using var health = opened.Health is { } table ? new ProviderHealthRecorder(host.Registry, table, host.Logging.CreateLogger("health")) : null;
 
-        // One venue serves the command: a ban that ends before the deadline is waited out, a later one fails at once.
+        // One venue serves the command: a ban that ends before the deadline is waited out (and shown), a later one fails at once.
         using var scope = CallScope.Begin(new CallSettings(environment.Time.GetUtcNow() + timeout, WaitForBan: true));
+        using var waits = ShowBanWaits(environment, host.Registry, venue);
         var (report, result) = await FetchAsync(environment, store, provider, instrument, timeframe, range, strategy, sla, cancellationToken, concurrency);
         await WriteSummaryAsync(environment, store, report, cancellationToken);
         WriteResult(environment, result);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Writes one line for each ban the fetch waits out (parallel pages waiting for the same ban share it):
+    /// <c>binance-usdm: banned (HTTP 418) until 2026-09-01T00:00:15Z; waiting 15 s for it to end (nothing is sent before then)</c>.
+    /// </summary>
+    /// <returns>Disposing stops the lines.</returns>
+    private static Unsubscribe ShowBanWaits(CliEnvironment environment, ProviderRegistry registry, string venue)
+    {
+        if (!registry.TryGet(venue, out var registered))
+        {
+            return new Unsubscribe(() => { });
+        }
+
+        var shown = new HashSet<DateTimeOffset>();
+        void Show(BanWait wait)
+        {
+            lock (shown)
+            {
+                if (!shown.Add(wait.Until))
+                {
+                    return;
+                }
+
+                var seconds = Math.Max(0, (wait.Until - environment.Time.GetUtcNow()).TotalSeconds);
+                environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{wait.Provider}: banned (HTTP 418) until {TimeRange.Format(wait.Until.ToUnixTimeMilliseconds())}; waiting {seconds:0} s for it to end (nothing is sent before then)"));
+            }
+        }
+
+        registered.Gate.WaitingForBan += Show;
+        return new Unsubscribe(() => registered.Gate.WaitingForBan -= Show);
+    }
+
+    private sealed class Unsubscribe(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
     }
 
     /// <summary>The connector's kline capability, checked to serve the timeframe.</summary>

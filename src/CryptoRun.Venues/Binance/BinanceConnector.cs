@@ -92,12 +92,20 @@ public sealed class BinanceConnector : IKlineProvider, ITradeProvider, IOrderBoo
                 ("endTime", end - 1),
                 ("limit", limit));
             var (candles, provenance) = await _http.GetAsync(path, new TimeRange(cursor, end), body => BinanceParser.ParseKlines(body), cancellationToken, _api.KlineWeight(limit)).ConfigureAwait(false);
-            var start = cursor;
-            var page = candles.Where(c => c.OpenTimeMs >= start && c.OpenTimeMs < end).ToList();
 
-            // A full page may stop short of the window; a short page means the venue has nothing more in it.
-            var coveredTo = candles.Count >= limit && page.Count > 0 ? page[^1].OpenTimeMs + timeframe.Milliseconds : end;
-            yield return new CandlePage(page, new TimeRange(cursor, coveredTo), provenance);
+            // Binance answers exactly the open times in [startTime, endTime], and endTime stops before the candle in
+            // progress: nothing is filtered here. A full page may stop short of the window (it answers up to its last
+            // candle, never past the window); a short page means the venue has nothing more in it. A candle outside
+            // [cursor, coveredTo) is a stray the conformance check rejects the page for.
+            var coveredTo = candles.Count >= limit
+                ? Math.Clamp(candles[^1].OpenTimeMs + timeframe.Milliseconds, cursor, end)
+                : end;
+            yield return new CandlePage(candles, new TimeRange(cursor, coveredTo), provenance);
+            if (coveredTo <= cursor)
+            {
+                yield break;
+            }
+
             cursor = coveredTo;
         }
     }

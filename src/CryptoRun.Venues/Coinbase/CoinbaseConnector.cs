@@ -95,9 +95,10 @@ public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBo
                 ("start", TimeRange.Format(cursor)),
                 ("end", TimeRange.Format(windowEnd - timeframe.Milliseconds)));
             var (candles, provenance) = await _http.GetAsync(path, new TimeRange(cursor, windowEnd), body => CoinbaseParser.ParseCandles(body), cancellationToken).ConfigureAwait(false);
-            var start = cursor;
-            var page = candles.Where(c => c.OpenTimeMs >= start && c.OpenTimeMs < windowEnd).ToList();
-            yield return new CandlePage(page, new TimeRange(cursor, windowEnd), provenance);
+
+            // start and end are inclusive and name exactly the window's first and last slot: the answer is the window,
+            // nothing is filtered here; a candle outside it is a stray the conformance check rejects the page for.
+            yield return new CandlePage(candles, new TimeRange(cursor, windowEnd), provenance);
             cursor = windowEnd;
         }
     }

@@ -80,11 +80,8 @@ internal sealed class VenueHttp
     /// <returns>The parsed value and the provenance of the call.</returns>
     /// <exception cref="VenueDataException">The body is malformed.</exception>
     /// <exception cref="VenueException">The call failed.</exception>
-    internal async Task<Sourced<T>> GetAsync<T>(string pathAndQuery, TimeRange? window, Func<byte[], T> parse, CancellationToken cancellationToken, int weight = 1)
-    {
-        var reply = await SendAsync(HttpMethod.Get, pathAndQuery, null, window, weight, cancellationToken).ConfigureAwait(false);
-        return new Sourced<T>(Payload.Parse(reply, parse), reply.Provenance);
-    }
+    internal Task<Sourced<T>> GetAsync<T>(string pathAndQuery, TimeRange? window, Func<byte[], T> parse, CancellationToken cancellationToken, int weight = 1)
+        => SendAsync(HttpMethod.Get, pathAndQuery, null, window, weight, parse, cancellationToken);
 
     /// <summary>POSTs a JSON body to <paramref name="path"/> and parses the answer, with the call's provenance.</summary>
     /// <param name="path">For example <c>/info</c>.</param>
@@ -96,11 +93,8 @@ internal sealed class VenueHttp
     /// <returns>The parsed value and the provenance of the call (the endpoint names the body).</returns>
     /// <exception cref="VenueDataException">The body is malformed.</exception>
     /// <exception cref="VenueException">The call failed.</exception>
-    internal async Task<Sourced<T>> PostJsonAsync<T>(string path, string json, TimeRange? window, Func<byte[], T> parse, CancellationToken cancellationToken, int weight = 1)
-    {
-        var reply = await SendAsync(HttpMethod.Post, path, json, window, weight, cancellationToken).ConfigureAwait(false);
-        return new Sourced<T>(Payload.Parse(reply, parse), reply.Provenance);
-    }
+    internal Task<Sourced<T>> PostJsonAsync<T>(string path, string json, TimeRange? window, Func<byte[], T> parse, CancellationToken cancellationToken, int weight = 1)
+        => SendAsync(HttpMethod.Post, path, json, window, weight, parse, cancellationToken);
 
     /// <summary>Cuts a body to a readable length for error messages.</summary>
     internal static string Snippet(byte[] body)
@@ -109,11 +103,20 @@ internal sealed class VenueHttp
         return body.Length > 300 ? text + "..." : text;
     }
 
-    private ValueTask<VenueReply> SendAsync(HttpMethod method, string pathAndQuery, string? json, TimeRange? window, int weight, CancellationToken cancellationToken)
-        => _connection.Gate.ExecuteAsync(
+    /// <summary>
+    /// Sends through the gate and parses inside each attempt: an error a venue states inside a 2xx body (Kraken's
+    /// <c>EAPI:Rate limit exceeded</c>, OKX's code 50011) is thrown by its parser as the typed failure it is, so the
+    /// gate retries a rate limit or an outage there as it does one stated by the HTTP status.
+    /// </summary>
+    private async Task<Sourced<T>> SendAsync<T>(HttpMethod method, string pathAndQuery, string? json, TimeRange? window, int weight, Func<byte[], T> parse, CancellationToken cancellationToken)
+        => await _connection.Gate.ExecuteAsync(
             new RequestCost(weight),
-            ct => SendOnceAsync(method, pathAndQuery, json, window, ct),
-            cancellationToken);
+            async ct =>
+            {
+                var reply = await SendOnceAsync(method, pathAndQuery, json, window, ct).ConfigureAwait(false);
+                return new Sourced<T>(Payload.Parse(reply, parse), reply.Provenance);
+            },
+            cancellationToken).ConfigureAwait(false);
 
     private async ValueTask<VenueReply> SendOnceAsync(HttpMethod method, string pathAndQuery, string? json, TimeRange? window, CancellationToken cancellationToken)
     {
@@ -138,7 +141,7 @@ internal sealed class VenueHttp
         }
         catch (HttpRequestException ex)
         {
-            throw new VenueUnavailableException(Venue, $"{Venue} {endpoint}: {ex.Message}", ex);
+            throw new VenueUnavailableException(Venue, $"{Venue} {endpoint}: {Describe(ex)}", ex);
         }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -158,6 +161,47 @@ internal sealed class VenueHttp
 
             throw MapFailure(response, status, body, endpoint, fetchedAt);
         }
+    }
+
+    /// <summary>What went wrong on the wire, in the venue's terms rather than .NET's generic "An error occurred while sending the request."</summary>
+    private static string Describe(HttpRequestException error)
+    {
+        var socket = FindInner<System.Net.Sockets.SocketException>(error);
+        return (error.HttpRequestError, socket?.SocketErrorCode) switch
+        {
+            (_, System.Net.Sockets.SocketError.ConnectionRefused) => "connection refused: nothing listens at the venue's address",
+            (_, System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.ConnectionAborted) => "connection reset by the venue (no answer)",
+            (HttpRequestError.ResponseEnded, _) => "connection reset by the venue (no answer)",
+            (HttpRequestError.NameResolutionError, _) => $"the venue's host name could not be resolved ({Innermost(error).Message})",
+            (HttpRequestError.ConnectionError, _) => $"could not connect to the venue ({Innermost(error).Message})",
+            (HttpRequestError.SecureConnectionError, _) => $"the TLS handshake with the venue failed ({Innermost(error).Message})",
+            _ => Innermost(error).Message,
+        };
+    }
+
+    private static TException? FindInner<TException>(Exception error)
+        where TException : Exception
+    {
+        for (var inner = error.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is TException found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    private static Exception Innermost(Exception error)
+    {
+        var inner = error;
+        while (inner.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner;
     }
 
     private VenueException MapFailure(HttpResponseMessage response, int status, byte[] body, string endpoint, DateTimeOffset now)

@@ -27,8 +27,8 @@ namespace CryptoRun.Venues.Hyperliquid;
 /// an interval are available and one answer holds at most 5000, so a range is clipped to the 5000 closed
 /// candles before the one in progress and walked forward in windows of 5000 slots: <c>startTime</c> is the
 /// window's first open time and <c>endTime</c> its last millisecond. The venue answers every candle whose
-/// interval touches <c>[startTime, endTime]</c>, including the one still open; only closed candles opening in
-/// the window are yielded.
+/// interval touches <c>[startTime, endTime]</c>, including the one still open; the windows asked end before
+/// the candle in progress, so the answer is the window's candles and is yielded as it is.
 /// </para>
 /// <para>
 /// Funding: <c>{"type": "fundingHistory", "coin", "startTime", "endTime"}</c> (both inclusive), oldest first, at
@@ -161,11 +161,17 @@ public sealed class HyperliquidConnector : IKlineProvider, IOrderBookProvider, I
             var weight = InfoWeight + ((slots + CandlesPerExtraWeight - 1) / CandlesPerExtraWeight);
             var (candles, provenance) = await _http.PostJsonAsync(
                 InfoPath, body, new TimeRange(cursor, windowEnd), json => HyperliquidParser.ParseCandles(Name, market.VenueSymbol, json), cancellationToken, weight).ConfigureAwait(false);
-            var page = candles.Where(c => c.OpenTimeMs >= start && c.OpenTimeMs < windowEnd).ToList();
+            // startTime and endTime are aligned to the window's first slot and last millisecond, which ends before the
+            // candle in progress: every candle touching them opens in the window, so nothing is filtered here; a
+            // candle outside it is a stray the conformance check rejects the page for. A full answer may stop short
+            // of the window (it answers up to its last candle); a short one means the venue has nothing more in it.
+            var coveredTo = candles.Count >= MaxCandles ? Math.Clamp(candles[^1].OpenTimeMs + step, cursor, windowEnd) : windowEnd;
+            yield return new CandlePage(candles, new TimeRange(cursor, coveredTo), provenance);
+            if (coveredTo <= cursor)
+            {
+                yield break;
+            }
 
-            // A full answer may stop short of the window; a short one means the venue has nothing more in it.
-            var coveredTo = candles.Count >= MaxCandles && page.Count > 0 ? page[^1].OpenTimeMs + step : windowEnd;
-            yield return new CandlePage(page, new TimeRange(cursor, coveredTo), provenance);
             cursor = coveredTo;
         }
     }

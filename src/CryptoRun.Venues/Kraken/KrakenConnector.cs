@@ -105,10 +105,18 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, ITradeHist
             ("since", (start / 1000) - 1));
         var ((candles, lastCommitted), provenance) = await _http.GetAsync(
             path, new TimeRange(start, end), body => KrakenParser.ParseOhlc(Name, body, market.VenueSymbol), cancellationToken).ConfigureAwait(false);
+
+        // Kraken answers everything it keeps after "since", whatever the asked end: its documented extras are the
+        // committed candles from the asked end on, and the one candle in progress right after "last". Only those are
+        // left out; anything else (a candle before "since", a second uncommitted one) stays in the page for the
+        // conformance check to reject it.
+        var step = timeframe.Milliseconds;
+        var page = candles.Where(c => c.OpenTimeMs <= lastCommitted ? c.OpenTimeMs < end : c.OpenTimeMs != lastCommitted + step).ToList();
         var committed = candles.Where(c => c.OpenTimeMs <= lastCommitted).ToList();
-        var coveredFrom = committed.Count >= OhlcDepth ? Math.Max(start, committed[0].OpenTimeMs) : start;
-        var coveredTo = Math.Max(coveredFrom, Math.Min(end, lastCommitted + timeframe.Milliseconds));
-        var page = committed.Where(c => c.OpenTimeMs >= coveredFrom && c.OpenTimeMs < coveredTo).ToList();
+
+        // When Kraken returns its full 720, the slots before its oldest one are no longer served (not covered).
+        var coveredFrom = committed.Count >= OhlcDepth ? Math.Clamp(committed[0].OpenTimeMs, start, end) : start;
+        var coveredTo = Math.Clamp(lastCommitted + step, coveredFrom, end);
         yield return new CandlePage(page, new TimeRange(coveredFrom, coveredTo), provenance);
     }
 
@@ -147,7 +155,10 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, ITradeHist
 
             // A full page may stop inside a millisecond: it is complete up to its last trade's millisecond, inclusive.
             var coveredTo = done ? range.ToMs : Math.Min(range.ToMs, trades[^1].TimeMs + 1);
-            yield return new TradePage(trades.Where(t => range.Contains(t.TimeMs)).ToList(), new TimeRange(cursorMs, Math.Max(cursorMs, coveredTo)), provenance);
+
+            // Kraken answers the next trades after "since" wherever they fall: those from the range's end on are its
+            // documented extra and left out. A trade before the cursor is a stray the backfill rejects the page for.
+            yield return new TradePage(trades.Where(t => t.TimeMs < range.ToMs).ToList(), new TimeRange(cursorMs, Math.Max(cursorMs, coveredTo)), provenance);
             if (done || coveredTo <= cursorMs)
             {
                 yield break;

@@ -170,15 +170,23 @@ public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookPro
                 ("before", start - 1),
                 ("limit", MaxCandles));
             var (rows, provenance) = await _http.GetAsync(query, new TimeRange(start, cursor), body => OkxParser.ParseCandles(Name, body), cancellationToken).ConfigureAwait(false);
-            var upper = cursor;
-            var page = rows
-                .Where(r => r.Confirmed && r.Candle.OpenTimeMs >= start && r.Candle.OpenTimeMs < upper)
-                .Select(r => r.Candle)
-                .ToList();
 
-            // A full page may stop short of the window's start; a short one means nothing older is left in it.
-            var coveredFrom = rows.Count >= MaxCandles && page.Count > 0 ? page[0].OpenTimeMs : start;
-            yield return new CandlePage(page, new TimeRange(coveredFrom, cursor), provenance);
+            // after and before are exclusive and name exactly the window: nothing is filtered by time here, and a candle
+            // outside the window is a stray the conformance check rejects the page for. The one extra OKX documents is
+            // a candle not confirmed yet (confirm "0": its clock a moment behind ours at a boundary): it is not kept,
+            // and the page answers only for the slots before it, so that slot is asked again, not recorded as empty.
+            var top = rows.Where(r => !r.Confirmed).Select(r => Math.Clamp(r.Candle.OpenTimeMs, start, cursor)).DefaultIfEmpty(cursor).Min();
+            var candles = rows.Where(r => r.Confirmed).Select(r => r.Candle).ToList();
+
+            // A full page may stop short of the window's start (it answers from its oldest candle on); a short one
+            // means nothing older is left in the window.
+            var coveredFrom = rows.Count >= MaxCandles ? Math.Clamp(rows[0].Candle.OpenTimeMs, start, top) : start;
+            yield return new CandlePage(candles, new TimeRange(Math.Min(coveredFrom, top), top), provenance);
+            if (coveredFrom >= cursor)
+            {
+                yield break;
+            }
+
             cursor = coveredFrom;
         }
     }

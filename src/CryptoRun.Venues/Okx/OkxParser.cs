@@ -258,13 +258,18 @@ internal static class OkxParser
         }
     }
 
-    /// <summary>Maps OKX codes: 50011/50013 rate limits, 50001/50026 unavailable, others request errors.</summary>
+    /// <summary>
+    /// Maps OKX codes (okx.com/docs-v5 "Error Code", REST API public): rate limits 50011 ("Rate limit reached", with
+    /// HTTP 200 or 429), 50013 ("Systems are busy", 429), 50040 ("Too frequent operations", 200) and 50061 ("You've
+    /// reached the maximum order rate limit for this account", 200); unavailable 50001 (503) and 50026 (500); others
+    /// request errors.
+    /// </summary>
     private static VenueException ToException(string venue, string code, string? msg, string? endpoint)
     {
         var message = endpoint is null ? $"{venue}: {msg} (code {code})" : $"{venue} {endpoint}: {msg} (code {code})";
         return code switch
         {
-            "50011" or "50013" => new VenueRateLimitedException(venue, message) { VenueCode = code },
+            "50011" or "50013" or "50040" or "50061" => new VenueRateLimitedException(venue, message) { VenueCode = code },
             "50001" or "50026" => new VenueUnavailableException(venue, message) { VenueCode = code },
             _ => new VenueRequestException(venue, message) { VenueCode = code },
         };

@@ -188,6 +188,7 @@ public sealed class DataFacade : IAsyncDisposable
     /// <returns>Up to <paramref name="limit"/> closed candles, oldest first, with the provenance of the last page fetched.</returns>
     /// <exception cref="ArgumentException">The venue is unknown.</exception>
     /// <exception cref="NotSupportedException">The venue's connector serves no klines.</exception>
+    /// <exception cref="VenueDataException">A page failed the conformance check (a candle outside the window asked, out of order, or failing the quality gate).</exception>
     /// <exception cref="VenueException">The venue failed.</exception>
     public async Task<Sourced<IReadOnlyList<Candle>>> GetKlinesAsync(string venue, Instrument instrument, Timeframe timeframe, int limit, CancellationToken cancellationToken = default)
     {
@@ -204,7 +205,7 @@ public sealed class DataFacade : IAsyncDisposable
             Provenance? provenance = null;
             await foreach (var page in rest.FetchCandlesAsync(instrument, timeframe, range, cancellationToken).ConfigureAwait(false))
             {
-                candles.AddRange(page.Candles);
+                candles.AddRange(History.PageConformance.Candles(page, timeframe, range));
                 provenance = page.Provenance;
             }
 

@@ -79,8 +79,8 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
         {
             await foreach (var page in provider.FetchCandlesAsync(instrument, timeframe, window, token).ConfigureAwait(false))
             {
-                var candles = Conform(page, timeframe);
-                var written = await store.WriteAsync(key, candles, page.Provenance, page.Covered, token).ConfigureAwait(false);
+                var candles = PageConformance.Candles(page, timeframe, window);
+                var written = page.Covered.IsEmpty ? 0 : await store.WriteAsync(key, candles, page.Provenance, page.Covered, token).ConfigureAwait(false);
                 lock (report)
                 {
                     requests++;
@@ -134,6 +134,7 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
         var pages = 0;
         await foreach (var page in provider.FetchTradesAsync(key.Instrument, window, cancellationToken).ConfigureAwait(false))
         {
+            PageConformance.Trades(page);
             pages++;
             first ??= page.Provenance;
             latency += page.Provenance.LatencyMs;
@@ -158,7 +159,9 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
         long written = 0;
         foreach (var part in whole)
         {
-            written += await store.WriteAsync(key, candles.Where(c => part.Contains(c.OpenTimeMs)).ToList(), provenance, part, cancellationToken).ConfigureAwait(false);
+            // Built candles pass the same quality gate as a venue's (a trade with a bad price makes a bad candle).
+            var built = PageConformance.Candles(new CandlePage(candles.Where(c => part.Contains(c.OpenTimeMs)).ToList(), part, provenance), key.Timeframe);
+            written += await store.WriteAsync(key, built, provenance, part, cancellationToken).ConfigureAwait(false);
         }
 
         return (pages, candles.Count, written);
@@ -171,47 +174,5 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
         {
             yield return new TimeRange(from, Math.Min(window.ToMs, from + pageMs));
         }
-    }
-
-    /// <summary>
-    /// Seed 004's conformance before writing: every candle passes the quality gate (aligned, positive prices,
-    /// consistent high/low, no negative volume), lies inside the page's window, and comes after the one
-    /// before it. A candle repeated exactly (some venues repeat the page boundary) is dropped; a repeated
-    /// open time with other values rejects the page.
-    /// </summary>
-    /// <exception cref="VenueDataException">The page fails; the message names the candle and why. Nothing of it is stored.</exception>
-    private static List<Candle> Conform(CandlePage page, Timeframe timeframe)
-    {
-        var kept = new List<Candle>(page.Candles.Count);
-        foreach (var candle in page.Candles)
-        {
-            var problem = CandleChecks.Problem(candle, timeframe);
-            if (problem is null && !page.Covered.Contains(candle.OpenTimeMs))
-            {
-                problem = $"open time {TimeRange.Format(candle.OpenTimeMs)} is outside the page's window {page.Covered}";
-            }
-
-            if (problem is null && kept.Count > 0 && candle.OpenTimeMs <= kept[^1].OpenTimeMs)
-            {
-                if (candle == kept[^1])
-                {
-                    continue;
-                }
-
-                problem = candle.OpenTimeMs == kept[^1].OpenTimeMs
-                    ? $"open time {TimeRange.Format(candle.OpenTimeMs)} appears twice with different values"
-                    : $"open time {TimeRange.Format(candle.OpenTimeMs)} is not after the previous candle's";
-            }
-
-            if (problem is not null)
-            {
-                var source = page.Provenance;
-                throw new VenueDataException(source.Provider, $"{source.Provider} {source.Endpoint}: rejected by the quality gate, nothing of this page stored: {problem}");
-            }
-
-            kept.Add(candle);
-        }
-
-        return kept;
     }
 }

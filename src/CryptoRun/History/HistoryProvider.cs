@@ -322,7 +322,8 @@ public sealed class HistoryProvider
             {
                 var lease = await LeaseAsync(key, cancellationToken).ConfigureAwait(false);
                 await using var release = lease.ConfigureAwait(false);
-                using var scope = deadline is { } d ? CallScope.Begin(new CallSettings(d)) : null;
+                // The SLA deadline narrows the caller's settings (its retries, whether it waits out a ban); it does not replace them.
+                using var scope = deadline is { } d ? CallScope.Begin(Within(CallScope.Current, d)) : null;
                 var report = await new CandleBackfill(_store, _time) { Concurrency = BackfillConcurrency }.RunAsync(_venues(key.Venue), key.Instrument, key.Timeframe, range, progress, cancellationToken).ConfigureAwait(false);
                 BackfillRequests.Add(report.Requests, new KeyValuePair<string, object?>("venue", key.Venue));
                 BackfillRows.Add(report.CandlesStored, new KeyValuePair<string, object?>("venue", key.Venue));
@@ -507,6 +508,9 @@ public sealed class HistoryProvider
             throw new SlaExceededException(phase, b, elapsed);
         }
     }
+
+    private static CallSettings Within(CallSettings? outer, DateTimeOffset deadline)
+        => outer is null ? new CallSettings(deadline) : outer with { Deadline = outer.Deadline is { } earlier && earlier < deadline ? earlier : deadline };
 
     private DateTimeOffset? Deadline(TimeSpan? phase, TimeSpan? total, long started)
         => Limit("backfill", phase, total, started) is { } limit ? _time.GetUtcNow() + limit.Left : null;

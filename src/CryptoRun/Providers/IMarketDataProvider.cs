@@ -42,10 +42,16 @@ public interface IAggregatorProvider : IMarketDataProvider;
 public interface IDeFiProvider : IMarketDataProvider;
 
 /// <summary>One page of closed candles, and the window it answers for.</summary>
-/// <param name="Candles">Closed (final) candles, oldest first, all inside <paramref name="Covered"/>.</param>
+/// <param name="Candles">
+/// The closed (final) candles the venue answered, oldest first, unfiltered by time: a connector drops only
+/// the extras its venue documents (Kraken's candle in progress and the candles after the asked end, OKX's
+/// unconfirmed candle), so a candle outside <paramref name="Covered"/> is the venue's stray, and the backfill's
+/// conformance check rejects the page for it.
+/// </param>
 /// <param name="Covered">
-/// The window this page is complete for: every closed candle the venue has with an open time in it is
-/// in <paramref name="Candles"/>. A slot inside it with no candle is one the venue does not have.
+/// The window the venue answered for: every closed candle the venue has with an open time in it is
+/// in <paramref name="Candles"/>. A slot inside it with no candle is one the venue does not have. Empty when
+/// the answer holds nothing the page can vouch for (a full page of strays).
 /// </param>
 /// <param name="Provenance">The call that produced the page.</param>
 public sealed record CandlePage(IReadOnlyList<Candle> Candles, TimeRange Covered, Provenance Provenance);
@@ -103,7 +109,11 @@ public interface ITradeProvider : IExchangeNativeProvider
 }
 
 /// <summary>A page of historical trades and the time window it is complete for.</summary>
-/// <param name="Trades">Trades inside the asked range, oldest first.</param>
+/// <param name="Trades">
+/// The trades the venue answered, oldest first, without those after the asked range (a venue's cursor answers
+/// the next trades wherever they fall); a trade before <paramref name="Covered"/> is the venue's stray, and the
+/// backfill rejects the page for it.
+/// </param>
 /// <param name="Covered">The window every trade of which is in this page or an earlier one.</param>
 /// <param name="Provenance">The call that produced the page.</param>
 public sealed record TradePage(IReadOnlyList<Trade> Trades, TimeRange Covered, Provenance Provenance);

@@ -25,20 +25,34 @@ public sealed record ProviderStatus(
     string? LastError,
     DateTimeOffset UpdatedAt);
 
+/// <summary>A call held until a ban ends (see <see cref="ProviderGate.WaitingForBan"/>).</summary>
+/// <param name="Provider">The banned provider.</param>
+/// <param name="Until">When the ban ends (UTC): nothing is sent before then.</param>
+/// <param name="Deadline">The call's deadline, which the ban ends before; null for none.</param>
+/// <param name="Reason">What the venue said (the 418's message).</param>
+public sealed record BanWait(string Provider, DateTimeOffset Until, DateTimeOffset? Deadline, string Reason);
+
 /// <summary>
 /// A provider's resilience pipeline, composed with Polly v8 over System.Threading.RateLimiting:
 /// retry (exponential backoff with jitter, honouring <c>Retry-After</c>; each attempt re-enters
 /// everything below) → circuit breaker (<see cref="ProviderBreaker"/>) → request budget
-/// (<see cref="RequestBudget"/>: weights, windows, venue resync) and concurrency limit → per-attempt
-/// timeout → the request. Reads time only through the injected <see cref="TimeProvider"/>. With an
-/// <see cref="ISharedRateBudget"/>, each attempt also takes its weight from the cluster-wide waiting
-/// windows, so workers on one IP stay under the venue's limit together.
+/// (<see cref="RequestBudget"/>: weights, windows, venue resync) and concurrency limit → the breaker's
+/// ticket (the order requests leave in) → per-attempt timeout → the request. Reads time only through the
+/// injected <see cref="TimeProvider"/>. With an <see cref="ISharedRateBudget"/>, each attempt also takes its
+/// weight from the cluster-wide waiting windows, so workers on one IP stay under the venue's limit together.
 /// </summary>
+/// <remarks>
+/// A ban (HTTP 418, learned from any answer, the market metadata's included, or met at the breaker because
+/// another call learned it) is waited out when the call's <see cref="CallSettings.WaitForBan"/> allows and the
+/// ban ends before its <see cref="CallSettings.Deadline"/>: nothing is sent before the ban ends, the wait uses
+/// none of the call's retries, and <see cref="WaitingForBan"/> is raised so the caller can show it.
+/// </remarks>
 public sealed class ProviderGate : IRequestGate, IDisposable
 {
     private static readonly ResiliencePropertyKey<RequestCost> CostKey = new("cryptorun.cost");
     private static readonly ResiliencePropertyKey<CallSettings?> SettingsKey = new("cryptorun.settings");
     private static readonly ResiliencePropertyKey<TimeSpan> NextDelayKey = new("cryptorun.next-delay");
+    private static readonly ResiliencePropertyKey<int> RetriesKey = new("cryptorun.retries");
 
     private readonly ProviderPolicy _policy;
     private readonly TimeProvider _time;
@@ -81,12 +95,14 @@ public sealed class ProviderGate : IRequestGate, IDisposable
         _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
-                MaxRetryAttempts = 20,
+                // ShouldRetry decides (the call's retries of transient failures, plus ban waits bounded by its deadline); this only guards.
+                MaxRetryAttempts = 1000,
                 ShouldHandle = ShouldRetry,
                 DelayGenerator = args => new ValueTask<TimeSpan?>(args.Context.Properties.GetValue(NextDelayKey, TimeSpan.Zero)),
             })
             .AddStrategy(_ => _breaker)
             .AddStrategy(_ => new BudgetStrategy(this, _concurrency))
+            .AddStrategy(_ => _breaker.Sending)
             .AddStrategy(_ => new NamedTimeoutStrategy(policy.Name, policy.AttemptTimeout))
             .AddTimeout(policy.AttemptTimeout)
             .Build();
@@ -94,6 +110,12 @@ public sealed class ProviderGate : IRequestGate, IDisposable
 
     /// <summary>Raised after every change of state (breaker, budget, health), with the reason.</summary>
     public event Action<ProviderStatus, string>? StatusChanged;
+
+    /// <summary>
+    /// Raised when a call is held until a ban ends (its <see cref="CallSettings.WaitForBan"/> allows it and the ban
+    /// ends before its deadline), once per call and wait, on the calling flow, before the wait begins.
+    /// </summary>
+    public event Action<BanWait>? WaitingForBan;
 
     /// <summary>The provider's name.</summary>
     public string Provider => _policy.Name;
@@ -143,7 +165,7 @@ public sealed class ProviderGate : IRequestGate, IDisposable
                 context,
                 send).ConfigureAwait(false);
             Observe(outcome.Exception);
-            return outcome.Exception is { } error ? throw Rethrow(error) : outcome.Result!;
+            return outcome.Exception is { } error ? throw Rethrow(Explain(error)) : outcome.Result!;
         }
         finally
         {
@@ -217,6 +239,28 @@ public sealed class ProviderGate : IRequestGate, IDisposable
         return windows;
     }
 
+    /// <summary>
+    /// A failure that ends a call while the breaker is open (this failure opened it, or stopped the call's retries):
+    /// the message also names the breaker, how many failures opened it and when it lets a probe through.
+    /// </summary>
+    private Exception Explain(Exception error)
+    {
+        if (error is not VenueUnavailableException failure || _breaker.Snapshot is not { State: BreakerState.Open, Banned: false, OpenUntil: { } until } breaker)
+        {
+            return error;
+        }
+
+        return new VenueUnavailableException(
+            failure.Venue,
+            $"{failure.Message}; {Provider}'s circuit breaker is open after {breaker.ConsecutiveFailures} consecutive failures: nothing is sent before {TimeRange.Format(until.ToUnixTimeMilliseconds())} (then one probe)",
+            failure)
+        {
+            RetryAfter = failure.RetryAfter,
+            StatusCode = failure.StatusCode,
+            VenueCode = failure.VenueCode,
+        };
+    }
+
     private static Exception Rethrow(Exception error)
     {
         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
@@ -247,6 +291,7 @@ public sealed class ProviderGate : IRequestGate, IDisposable
         var wait = until - _time.GetUtcNow();
         if (wait > TimeSpan.Zero)
         {
+            WaitingForBan?.Invoke(new BanWait(Provider, until, settings.Deadline, breaker.LastError ?? "banned (HTTP 418)"));
             await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -296,23 +341,42 @@ public sealed class ProviderGate : IRequestGate, IDisposable
         }
 
         var settings = args.Context.Properties.GetValue(SettingsKey, null);
+        var now = _time.GetUtcNow();
+
+        // A ban (this answer's 418, or the breaker's refusal because another call met one) is waited out when the
+        // call may wait and the ban ends before its deadline; the wait uses none of the call's retries.
+        var banEnd = error switch
+        {
+            VenueBannedException when _breaker.Snapshot is { Banned: true, OpenUntil: { } until } => until,
+            ProviderUnavailableException { Reason: UnavailableReason.Banned } refused => refused.Until,
+            _ => (DateTimeOffset?)null,
+        };
+        if (banEnd is { } end && settings is { WaitForBan: true } && (settings.Deadline is not { } last || end <= last))
+        {
+            args.Context.Properties.Set(NextDelayKey, end > now ? end - now : TimeSpan.Zero);
+            WaitingForBan?.Invoke(new BanWait(Provider, end, settings.Deadline, error.Message));
+            return ValueTask.FromResult(true);
+        }
+
         var transient = error is VenueException { IsTransient: true } && error is not ProviderUnavailableException;
+        var retries = args.Context.Properties.GetValue(RetriesKey, 0);
 
         // A failure that opened the breaker ends the call with that failure: the next attempt would only be refused.
-        if (!transient || args.AttemptNumber >= (settings?.MaxRetries ?? _policy.MaxRetries) || _breaker.Snapshot.State == BreakerState.Open)
+        if (!transient || retries >= (settings?.MaxRetries ?? _policy.MaxRetries) || _breaker.Snapshot.State == BreakerState.Open)
         {
             return ValueTask.FromResult(false);
         }
 
         // Honour Retry-After; otherwise exponential backoff from the call's base delay, with +-20 % jitter.
         var baseDelay = settings?.RetryDelay ?? _policy.RetryDelay;
-        var backoff = TimeSpan.FromTicks((long)(baseDelay.Ticks * Math.Pow(2, args.AttemptNumber) * (0.8 + (0.4 * Random.Shared.NextDouble()))));
+        var backoff = TimeSpan.FromTicks((long)(baseDelay.Ticks * Math.Pow(2, retries) * (0.8 + (0.4 * Random.Shared.NextDouble()))));
         var delay = (error as VenueException)?.RetryAfter is { } retryAfter && retryAfter > backoff ? retryAfter : backoff;
-        if (settings?.Deadline is { } deadline && _time.GetUtcNow() + delay > deadline)
+        if (settings?.Deadline is { } deadline && now + delay > deadline)
         {
             return ValueTask.FromResult(false);
         }
 
+        args.Context.Properties.Set(RetriesKey, retries + 1);
         args.Context.Properties.Set(NextDelayKey, delay);
         return ValueTask.FromResult(true);
     }

@@ -25,7 +25,7 @@ public sealed record RateLimitOptions
 /// <summary>A provider's circuit-breaker settings (seed 000's breaker table).</summary>
 public sealed record CircuitBreakerOptions
 {
-    /// <summary>Consecutive failures (5xx, timeouts, unreachable) that open the circuit.</summary>
+    /// <summary>Consecutive failures (5xx, timeouts, unreachable, connection resets) that open the circuit, counted in the order the requests were sent (see <see cref="ProviderGate"/>).</summary>
     /// <value>Default 5.</value>
     public int FailureThreshold { get; init; } = 5;
 

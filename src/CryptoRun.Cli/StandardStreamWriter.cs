@@ -9,11 +9,7 @@ namespace CryptoRun.Cli;
 /// <param name="stream">"standard output" or "standard error".</param>
 /// <param name="inner">The write's failure.</param>
 internal sealed class StandardStreamException(string stream, IOException inner)
-    : Exception($"cannot write {stream}: {inner.Message}", inner)
-{
-    /// <summary>"standard output" or "standard error".</summary>
-    internal string Stream { get; } = stream;
-}
+    : Exception($"cannot write {stream}: {inner.Message}", inner);
 
 /// <summary>
 /// Passes everything on to a command's standard output or error, turning the writer's <see cref="IOException"/>
@@ -22,9 +18,6 @@ internal sealed class StandardStreamException(string stream, IOException inner)
 /// </summary>
 internal sealed class StandardStreamWriter(TextWriter inner, string stream) : TextWriter(inner.FormatProvider)
 {
-    /// <summary>The writer written to.</summary>
-    internal TextWriter Inner => inner;
-
     /// <inheritdoc />
     public override Encoding Encoding => inner.Encoding;
 

@@ -124,7 +124,7 @@ internal static class ProbeDataCommand
             {
                 baseAddress = Uri.TryCreate(item[(equals + 1)..], UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
                     ? url
-                    : throw new UsageException($"--endpoint {item}: expected an http:// or https:// URL");
+                    : throw new UsageException($"--endpoint {Configuration.InputText.Quote(item)}: expected an http:// or https:// URL");
             }
         }
 

@@ -6,23 +6,24 @@ namespace CryptoRun.Cli;
 public sealed class CliEnvironment
 {
     /// <summary>Creates an environment.</summary>
-    /// <param name="output">Standard output.</param>
-    /// <param name="error">Standard error.</param>
+    /// <param name="output">Standard output; a failed write or flush on it ends the command with exit 5 (<c>cannot write standard output</c>).</param>
+    /// <param name="error">Standard error; the same.</param>
     /// <param name="interactive">Whether output is a terminal (progress bars, colours) or plain lines.</param>
     /// <param name="time">The clock.</param>
     /// <param name="workingDirectory">The folder relative paths resolve against.</param>
     /// <param name="variables">The environment variables (a snapshot).</param>
     public CliEnvironment(TextWriter output, TextWriter error, bool interactive, TimeProvider time, string workingDirectory, IReadOnlyDictionary<string, string> variables)
     {
-        Out = output;
-        Error = error;
+        // A full disk or a closed pipe surfaces as an error naming the stream, told apart from a file a command cannot read.
+        Out = new StandardStreamWriter(output, "standard output");
+        Error = new StandardStreamWriter(error, "standard error");
         Interactive = interactive;
         Time = time;
         WorkingDirectory = workingDirectory;
         Variables = variables;
         Console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(output),
+            Out = new GuardedConsoleOutput(Out, new AnsiConsoleOutput(output)),
             Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
             Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
@@ -71,6 +72,20 @@ public sealed class CliEnvironment
             Directory.GetCurrentDirectory(),
             Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
                 .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal));
+
+    /// <summary>Spectre's output over the guarded writer; terminal size and kind still read from the writer underneath (the real console's).</summary>
+    private sealed class GuardedConsoleOutput(TextWriter guarded, AnsiConsoleOutput underneath) : IAnsiConsoleOutput
+    {
+        public TextWriter Writer => guarded;
+
+        public bool IsTerminal => underneath.IsTerminal;
+
+        public int Width => underneath.Width;
+
+        public int Height => underneath.Height;
+
+        public void SetEncoding(System.Text.Encoding encoding) => underneath.SetEncoding(encoding);
+    }
 
     /// <summary>Resolves a path against <see cref="WorkingDirectory"/>.</summary>
     /// <param name="path">A relative or absolute path.</param>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using CryptoRun.Configuration;
 using CryptoRun.Domain;
 
 namespace CryptoRun.Cli;
@@ -9,6 +10,21 @@ internal static class CliOptions
 {
     /// <summary>The default store file.</summary>
     internal const string DefaultDb = "cryptorun.db";
+
+    /// <summary>The longest <c>--timeout</c>: a deadline, like the provider system's attempt timeouts, of at most a day.</summary>
+    internal static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(1);
+
+    /// <summary>The longest <c>--sla</c> budget.</summary>
+    internal static readonly TimeSpan MaxSla = TimeSpan.FromDays(30);
+
+    /// <summary>The longest wait between two runs of a loop (<c>history follow --grace</c>, <c>ingest --interval</c>).</summary>
+    internal static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
+
+    /// <summary>The longest <c>pit cleanup --retention</c> (ten years).</summary>
+    internal static readonly TimeSpan MaxRetention = TimeSpan.FromDays(3650);
+
+    /// <summary>The longest venue or import name of a stored series.</summary>
+    internal const int MaxVenueName = 64;
 
     internal static Option<string> Venue(string description = "Venue name: binance, binance-usdm, kraken, coinbase, okx")
         => new("--venue") { Description = description, Required = true };
@@ -35,28 +51,48 @@ internal static class CliOptions
         => new("--config") { Description = $"Provider config file (default: CRYPTORUN_CONFIG, else {ProviderHost.DefaultConfigPath} when present)" };
 
     internal static Option<string> Timeout(string defaultValue, string description)
-        => new("--timeout") { Description = $"{description} (500ms, 30s, 2m, 1h)", DefaultValueFactory = _ => defaultValue };
+        => new("--timeout") { Description = $"{description} (500ms, 30s, 2m, 1h; at most 1d)", DefaultValueFactory = _ => defaultValue };
 
-    /// <summary>Parses a duration such as <c>10s</c> or <c>2m</c>.</summary>
-    /// <exception cref="UsageException">Not a positive duration; the message names the option.</exception>
-    internal static TimeSpan ParseDuration(string text, string option)
-        => Configuration.Durations.TryParse(text, out var value) && value > TimeSpan.Zero
-            ? value
-            : throw new UsageException($"{option} '{text}' is not a duration: use 500ms, 30s, 2m, 1h or 1d");
+    /// <summary>Parses a duration such as <c>10s</c> or <c>2m</c>, of at most <paramref name="max"/>.</summary>
+    /// <exception cref="UsageException">Not a positive duration, or longer than <paramref name="max"/>; the message names the option.</exception>
+    internal static TimeSpan ParseDuration(string text, string option, TimeSpan max)
+    {
+        if (!Durations.TryParse(text, out var value) || value <= TimeSpan.Zero)
+        {
+            throw new UsageException($"{option} {InputText.Quote(text)} is not a duration: use 500ms, 30s, 2m, 1h or 1d");
+        }
+
+        return Durations.OutOfRange(value, TimeSpan.Zero, max) is { } problem
+            ? throw new UsageException($"{option} {InputText.Quote(text)} is {problem}")
+            : value;
+    }
 
     /// <summary>Parses a unified symbol.</summary>
     /// <exception cref="UsageException">Not a unified symbol.</exception>
     internal static Instrument ParseSymbol(string text)
         => Instrument.TryParse(text, out var instrument)
             ? instrument
-            : throw new UsageException($"--symbol '{text}' is not a unified symbol: expected BASE/QUOTE (BTC/USD) or BASE/QUOTE:SETTLE (AVAX/USDT:USDT)");
+            : throw new UsageException($"--symbol {InputText.Quote(text)} is not a unified symbol: expected BASE/QUOTE (BTC/USD) or BASE/QUOTE:SETTLE (AVAX/USDT:USDT)");
 
     /// <summary>Parses a timeframe name.</summary>
     /// <exception cref="UsageException">Not a supported timeframe.</exception>
     internal static Timeframe ParseTimeframe(string text)
         => Domain.Timeframe.TryParse(text, out var timeframe)
             ? timeframe
-            : throw new UsageException($"--timeframe '{text}' is not supported: use one of {string.Join(' ', Domain.Timeframe.All)}");
+            : throw new UsageException($"--timeframe {InputText.Quote(text)} is not supported: use one of {string.Join(' ', Domain.Timeframe.All)}");
+
+    /// <summary>
+    /// Parses the venue (or import name) of a stored series, folding case: lower-case letters, digits and <c>-</c>,
+    /// at most <see cref="MaxVenueName"/> characters, as every stored series is named.
+    /// </summary>
+    /// <exception cref="UsageException">Not such a name.</exception>
+    internal static string ParseSeriesVenue(string text)
+    {
+        var venue = text.ToLowerInvariant();
+        return venue.Length is > 0 and <= MaxVenueName && venue.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+            ? venue
+            : throw new UsageException($"--venue {InputText.Quote(text)}: use a lower-case venue name such as coinbase or binance-usdm (letters, digits and '-', at most {MaxVenueName} characters)");
+    }
 
     /// <summary>
     /// Parses a time: all digits are epoch milliseconds; otherwise an ISO-8601 date (midnight UTC) or
@@ -90,7 +126,7 @@ internal static class CliOptions
             return time.ToUnixTimeMilliseconds();
         }
 
-        throw new UsageException($"{option} '{text}' is not a time: use an ISO-8601 date (2026-07-01), a date-time (2026-07-01T12:00:00Z, +02:00 offsets allowed) or epoch milliseconds");
+        throw new UsageException($"{option} {InputText.Quote(text)} is not a time: use an ISO-8601 date (2026-07-01), a date-time (2026-07-01T12:00:00Z, +02:00 offsets allowed) or epoch milliseconds");
     }
 
     /// <summary>Parses a <c>[from, to)</c> pair.</summary>

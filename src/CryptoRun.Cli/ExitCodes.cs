@@ -18,7 +18,7 @@ public static class ExitCodes
     /// <summary>Bad data: a malformed venue answer, a candle file in no known format (or without candles, binary, with a line too long, spaced at a multiple of the timeframe, or with a time out of range), a quality-gate rejection. Nothing of it was stored.</summary>
     public const int DataError = 4;
 
-    /// <summary>The store failed: cannot open or write the database (the message names it), it is not a CryptoRun store (left unchanged), or its schema is newer than this build (or older, and it cannot be migrated).</summary>
+    /// <summary>The store or the disk failed: cannot open or write the database (the message names it), it is not a CryptoRun store (left unchanged), its schema is newer than this build (or older, and it cannot be migrated), or standard output (or error) cannot be written, for example on a full disk.</summary>
     public const int StoreError = 5;
 
     /// <summary>Incomplete: FAIL_FAST found windows the store has not fetched, or an SLA budget ran out. What was fetched stays stored.</summary>

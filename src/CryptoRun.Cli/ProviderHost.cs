@@ -58,19 +58,13 @@ internal sealed class ProviderHost : IDisposable
     /// <param name="configPath"><c>--config</c>, or null.</param>
     /// <param name="sharedBudget">A rate budget shared with other workers (the <c>--store</c> PostgreSQL server's) for every gate; null for local budgets only.</param>
     /// <returns>The host; dispose it to stop the gates' timers.</returns>
-    /// <exception cref="UsageException">The configuration or an override is invalid; the message says where.</exception>
+    /// <exception cref="UsageException">The configuration or an override is invalid, or the config file named is missing or a directory; the message says where (the option or variable, the file and line).</exception>
     internal static ProviderHost Create(CliEnvironment environment, IEnumerable<string> overrides, string? configPath, ISharedRateBudget? sharedBudget = null)
     {
-        var path = configPath ?? environment.Variable("CRYPTORUN_CONFIG");
-        if (path is null && File.Exists(environment.FullPath(DefaultConfigPath)))
-        {
-            path = DefaultConfigPath;
-        }
-
         ProvidersConfig config;
         try
         {
-            config = ProvidersConfig.Load(path is null ? null : environment.FullPath(path), Known, environment.Variables);
+            config = ProvidersConfig.Load(ConfigFile(environment, configPath), Known, environment.Variables);
         }
         catch (ConfigException ex)
         {
@@ -82,10 +76,10 @@ internal sealed class ProviderHost : IDisposable
             var equals = item.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                throw new UsageException($"--endpoint '{item}': expected VENUE=URL, for example binance=http://127.0.0.1:5000");
+                throw new UsageException($"--endpoint {InputText.Quote(item)}: expected VENUE=URL, for example binance=http://127.0.0.1:5000");
             }
 
-            var url = Url(item[(equals + 1)..], $"--endpoint {item}");
+            var url = Url(item[(equals + 1)..], $"--endpoint {InputText.Cut(item)}");
             var names = string.Equals(item[..equals], AllProviders, StringComparison.OrdinalIgnoreCase)
                 ? config.Providers.Keys.ToList()
                 : [KnownName(item[..equals], "--endpoint")];
@@ -128,7 +122,7 @@ internal sealed class ProviderHost : IDisposable
     internal IMarketDataProvider Connect(string name)
         => Registry.TryGet(name.ToLowerInvariant(), out var registered)
             ? registered.Provider
-            : throw new UsageException($"--venue '{name}' is not a venue CryptoRun knows: use one of {string.Join(", ", Registry.Names)}");
+            : throw new UsageException($"--venue {InputText.Quote(name)} is not a venue CryptoRun knows: use one of {string.Join(", ", Registry.Names)}");
 
     /// <summary>An HTTP client with the provider's base address (the configured one or the <c>--endpoint</c> override), from the host's <c>IHttpClientFactory</c>.</summary>
     /// <param name="name">The provider name.</param>
@@ -143,15 +137,41 @@ internal sealed class ProviderHost : IDisposable
         _services.Dispose();
     }
 
+    /// <summary>The config file in force (full path), or null for the built-in defaults: <c>--config</c>, else <c>CRYPTORUN_CONFIG</c> (empty reads as unset), else <see cref="DefaultConfigPath"/> when present.</summary>
+    /// <exception cref="UsageException">The file named is empty, missing or a directory; the message names the option or variable.</exception>
+    private static string? ConfigFile(CliEnvironment environment, string? option)
+    {
+        var (path, origin) = option is not null ? (option, "--config")
+            : environment.Variable("CRYPTORUN_CONFIG") is { Length: > 0 } variable ? (variable, "CRYPTORUN_CONFIG")
+            : (null, null);
+        if (path is null)
+        {
+            return File.Exists(environment.FullPath(DefaultConfigPath)) ? environment.FullPath(DefaultConfigPath) : null;
+        }
+
+        if (path.Length == 0)
+        {
+            throw new UsageException($"{origin} is empty: give a YAML file such as {DefaultConfigPath}");
+        }
+
+        var full = environment.FullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new UsageException($"{origin}: config file {InputText.Quote(full)} is a directory, not a file: give a YAML file such as {DefaultConfigPath}");
+        }
+
+        return File.Exists(full) ? full : throw new UsageException($"{origin}: config file {InputText.Quote(full)} does not exist");
+    }
+
     private static string KnownName(string name, string where)
         => VenueRegistry.All.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase))?.Name
-           ?? throw new UsageException($"{where}: '{name}' is not a venue CryptoRun knows: use one of {string.Join(", ", VenueRegistry.All.Select(v => v.Name))}");
+           ?? throw new UsageException($"{where}: {InputText.Quote(name)} is not a venue CryptoRun knows: use one of {string.Join(", ", VenueRegistry.All.Select(v => v.Name))}");
 
     private static Uri Url(string text, string where)
     {
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            throw new UsageException($"{where}: '{text}' is not an absolute http(s) URL");
+            throw new UsageException($"{where}: {InputText.Quote(text)} is not an absolute http(s) URL");
         }
 
         return uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");

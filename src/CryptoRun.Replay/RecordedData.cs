@@ -21,7 +21,7 @@ public static class RecordedData
         {
             return Directory.Exists(fromEnvironment)
                 ? Path.GetFullPath(fromEnvironment)
-                : throw new DirectoryNotFoundException($"{EnvironmentVariable} names '{fromEnvironment}', which is not a folder");
+                : throw new DirectoryNotFoundException($"{EnvironmentVariable} names {Configuration.InputText.Quote(fromEnvironment)}, which is not a folder");
         }
 
         var tried = new List<string>();

@@ -21,7 +21,7 @@ public sealed record ReplayCandleSource(string Venue, Instrument Instrument, Tim
         var equals = text.IndexOf('=', StringComparison.Ordinal);
         if (equals <= 0 || equals == text.Length - 1)
         {
-            throw new FormatException($"'{text}': {Expected}");
+            throw new FormatException($"{Configuration.InputText.Quote(text)}: {Expected}");
         }
 
         var spec = text[..equals];
@@ -29,13 +29,13 @@ public sealed record ReplayCandleSource(string Venue, Instrument Instrument, Tim
         var lastColon = spec.LastIndexOf(':');
         if (firstColon <= 0 || lastColon == firstColon)
         {
-            throw new FormatException($"'{text}': {Expected}");
+            throw new FormatException($"{Configuration.InputText.Quote(text)}: {Expected}");
         }
 
         var symbol = spec[(firstColon + 1)..lastColon];
         if (!Instrument.TryParse(symbol, out var instrument))
         {
-            throw new FormatException($"'{text}': '{symbol}' is not a unified symbol (BASE/QUOTE or BASE/QUOTE:SETTLE)");
+            throw new FormatException($"{Configuration.InputText.Quote(text)}: {Configuration.InputText.Quote(symbol)} is not a unified symbol (BASE/QUOTE or BASE/QUOTE:SETTLE)");
         }
 
         return new ReplayCandleSource(spec[..firstColon].ToLowerInvariant(), instrument, Timeframe.Parse(spec[(lastColon + 1)..]), text[(equals + 1)..]);

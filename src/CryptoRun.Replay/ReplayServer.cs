@@ -141,14 +141,14 @@ public sealed class ReplayServer : IAsyncDisposable
     /// <exception cref="ArgumentException">A candle source names a venue the replay does not serve, or a timeframe the venue has no interval for.</exception>
     /// <exception cref="CandleFileException">A candle file is unreadable or not aligned to its timeframe.</exception>
     /// <exception cref="ArgumentException">A fault rule built in code is inconsistent (a rule read by <see cref="ReplayFaults.Load"/> has been checked already), or the request log cannot be created.</exception>
-    /// <exception cref="ArgumentException"><see cref="ReplayOptions.WebSocketSpeed"/> is negative or not finite.</exception>
+    /// <exception cref="ArgumentException"><see cref="ReplayOptions.WebSocketSpeed"/> is not 0 and not a finite number from 0.001.</exception>
     /// <exception cref="IOException">The port is taken.</exception>
     public static async Task<ReplayServer> StartAsync(ReplayOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!ReplayStreamSettings.ValidSpeed(options.WebSocketSpeed))
         {
-            throw new ArgumentException($"the WebSocket speed must be a number >= 0 (1 = recorded pace, 0 = no delays); not {options.WebSocketSpeed}");
+            throw new ArgumentException($"the WebSocket speed must be 0 (no delays) or a number from {ReplayStreamSettings.MinSpeed.ToString(System.Globalization.CultureInfo.InvariantCulture)} (1 = recorded pace); not {options.WebSocketSpeed.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         }
 
         var faults = options.Faults is { Rules.Count: > 0 } rules ? new FaultInjector(rules) : null;
@@ -157,7 +157,7 @@ public sealed class ReplayServer : IAsyncDisposable
         {
             if (!CapturePrefixes.ContainsKey(source.Venue))
             {
-                throw new ArgumentException($"the replay venue serves {string.Join(", ", Venues)}; not '{source.Venue}'");
+                throw new ArgumentException($"the replay venue serves {string.Join(", ", Venues)}; not {Configuration.InputText.Quote(source.Venue)}");
             }
 
             var file = CandleFileReader.Read(source.Path, source.Instrument).CheckTimeframe(source.Timeframe);
@@ -227,7 +227,7 @@ public sealed class ReplayServer : IAsyncDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             await app.DisposeAsync().ConfigureAwait(false);
-            throw new ArgumentException($"cannot create the request log '{options.RequestLogPath}': {ex.Message}", ex);
+            throw new ArgumentException($"cannot create the request log {Configuration.InputText.Quote(options.RequestLogPath)}: {ex.Message}", ex);
         }
 
         var pipeline = new ReplayPipeline(

@@ -31,7 +31,7 @@ internal static class BarsExportCommand
         var command = new Command("export", "Write materialized bars to standard output as CSV or JSON lines") { venue, symbol, timeframe, from, to, db, store, format };
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
-            new SeriesKey(parse.GetRequiredValue(venue).ToLowerInvariant(), CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)), CliOptions.ParseTimeframe(parse.GetRequiredValue(timeframe))),
+            new SeriesKey(CliOptions.ParseSeriesVenue(parse.GetRequiredValue(venue)), CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)), CliOptions.ParseTimeframe(parse.GetRequiredValue(timeframe))),
             CliOptions.ParseOptionalRange(parse.GetValue(from), parse.GetValue(to)),
             StoreTarget.From(environment, parse, db, store),
             parse.GetRequiredValue(format),

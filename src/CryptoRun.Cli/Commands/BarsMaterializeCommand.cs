@@ -37,7 +37,7 @@ internal static class BarsMaterializeCommand
 
             return RunAsync(
                 environment,
-                new SeriesKey(parse.GetRequiredValue(venue).ToLowerInvariant(), CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)), from),
+                new SeriesKey(CliOptions.ParseSeriesVenue(parse.GetRequiredValue(venue)), CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)), from),
                 targets,
                 volWindow,
                 StoreTarget.From(environment, parse, db, store),
@@ -108,7 +108,7 @@ internal static class BarsMaterializeCommand
     {
         var target = Domain.Timeframe.TryParse(name, out var parsed)
             ? parsed
-            : throw new UsageException($"--timeframes '{name}' is not supported: use some of {string.Join(' ', Domain.Timeframe.All)}");
+            : throw new UsageException($"--timeframes {Configuration.InputText.Quote(name)} is not supported: use some of {string.Join(' ', Domain.Timeframe.All)}");
         return BarMaterializer.CannotBuild(source, target) is { } reason ? throw new UsageException($"--timeframes {name}: {reason}") : target;
     }
 }

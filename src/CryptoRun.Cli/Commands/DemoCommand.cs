@@ -59,7 +59,7 @@ internal static class DemoCommand
             var path = Path.Combine(root, "ohlcv", file);
             if (!File.Exists(path))
             {
-                throw new UsageException($"recording {path} is missing; is {root} the shared/data folder?");
+                throw new UsageException($"recording {Configuration.InputText.Cut(path)} is missing; is {Configuration.InputText.Quote(root)} the shared/data folder?");
             }
 
             options.Candles.Add(new ReplayCandleSource(venue, Instrument.Parse(symbol), Timeframe.Parse(timeframe), path));

@@ -103,7 +103,7 @@ internal static class HistoryCoverageCommand
     }
 
     private static SeriesKey Key(string venue, string symbol, string timeframe)
-        => new(venue.ToLowerInvariant(), CliOptions.ParseSymbol(symbol), CliOptions.ParseTimeframe(timeframe));
+        => new(CliOptions.ParseSeriesVenue(venue), CliOptions.ParseSymbol(symbol), CliOptions.ParseTimeframe(timeframe));
 
     /// <summary>An open-ended range is closed at what the series could hold: the epoch and now are not useful bounds.</summary>
     private static TimeRange? Bounded(TimeRange? range, SeriesKey key)

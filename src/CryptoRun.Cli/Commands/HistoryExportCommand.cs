@@ -29,7 +29,7 @@ internal static class HistoryExportCommand
         var command = new Command("export", "Write stored candles to standard output as CSV or JSON lines") { venue, symbol, timeframe, from, to, db, store, format };
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
-            parse.GetRequiredValue(venue).ToLowerInvariant(),
+            CliOptions.ParseSeriesVenue(parse.GetRequiredValue(venue)),
             CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)),
             CliOptions.ParseTimeframe(parse.GetRequiredValue(timeframe)),
             CliOptions.ParseOptionalRange(parse.GetValue(from), parse.GetValue(to)),

@@ -32,7 +32,7 @@ internal static class HistoryFetchCommand
         var strategy = new Option<string>("--strategy") { Description = "fail-fast (storage only), auto-backfill, partial-fill (answer at once, backfill after) or seamless (also wait for candles still open to close)", DefaultValueFactory = _ => "auto-backfill" };
         strategy.AcceptOnlyFromAmong(Strategies.Keys.ToArray());
         var concurrency = new Option<int>("--concurrency") { Description = "Pages fetched at once (the venue's rate budget still paces them; Kraken always one)", DefaultValueFactory = _ => 4 };
-        var sla = new Option<string>("--sla") { Description = "Total SLA budget (30s, 2m): past it the fetch stops with exit 6 (partial-fill: answers with what it has)" };
+        var sla = new Option<string>("--sla") { Description = "Total SLA budget (30s, 2m; at most 30d): past it the fetch stops with exit 6 (partial-fill: answers with what it has)" };
         var command = new Command("fetch", "Fetch candles from a venue into the store; only what the store does not already hold")
         {
             venue, symbol, timeframe, from, to, db, store, endpoint, config, timeout, strategy, sla, concurrency,
@@ -46,9 +46,9 @@ internal static class HistoryFetchCommand
             StoreTarget.From(environment, parse, db, store),
             parse.GetValue(endpoint) ?? [],
             parse.GetValue(config),
-            CliOptions.ParseDuration(parse.GetRequiredValue(timeout), "--timeout"),
+            CliOptions.ParseDuration(parse.GetRequiredValue(timeout), "--timeout", CliOptions.MaxTimeout),
             Strategies[parse.GetRequiredValue(strategy)],
-            parse.GetValue(sla) is { } budget ? new SlaPolicy(Total: CliOptions.ParseDuration(budget, "--sla")) : null,
+            parse.GetValue(sla) is { } budget ? new SlaPolicy(Total: CliOptions.ParseDuration(budget, "--sla", CliOptions.MaxSla)) : null,
             parse.GetValue(concurrency) is var n and >= 1 and <= 32 ? n : throw new UsageException($"--concurrency {parse.GetValue(concurrency)}: use 1 to 32"),
             cancellationToken));
         return command;

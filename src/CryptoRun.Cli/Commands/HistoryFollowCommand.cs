@@ -21,7 +21,7 @@ internal static class HistoryFollowCommand
         var symbol = CliOptions.Symbol();
         var timeframe = CliOptions.Timeframe();
         var from = CliOptions.From(required: false);
-        var grace = new Option<string>("--grace") { Description = "Wait after each bar boundary before asking for the candle that closed (venues publish it a moment later)", DefaultValueFactory = _ => "2s" };
+        var grace = new Option<string>("--grace") { Description = "Wait after each bar boundary before asking for the candle that closed (venues publish it a moment later; at most 1d)", DefaultValueFactory = _ => "2s" };
         var db = CliOptions.Db();
         var store = StoreTarget.Option();
         var endpoint = CliOptions.Endpoint();
@@ -33,7 +33,7 @@ internal static class HistoryFollowCommand
             CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)),
             CliOptions.ParseTimeframe(parse.GetRequiredValue(timeframe)),
             parse.GetValue(from) is { } text ? CliOptions.ParseTime(text, "--from") : null,
-            CliOptions.ParseDuration(parse.GetRequiredValue(grace), "--grace"),
+            CliOptions.ParseDuration(parse.GetRequiredValue(grace), "--grace", CliOptions.MaxWait),
             StoreTarget.From(environment, parse, db, store),
             parse.GetValue(endpoint) ?? [],
             parse.GetValue(config),

@@ -52,9 +52,9 @@ internal static class HistoryImportCommand
             throw new UsageException($"FILE '{path}' does not exist");
         }
 
-        if (venue.Length == 0 || !venue.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+        if (venue.Length == 0 || venue.Length > CliOptions.MaxVenueName || !venue.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
         {
-            throw new UsageException($"--venue '{venue}': use a lower-case venue name such as coinbase or binance-usdm");
+            throw new UsageException($"--venue {Configuration.InputText.Quote(venue)}: use a lower-case venue name such as coinbase or binance-usdm (letters, digits and '-', at most {CliOptions.MaxVenueName} characters)");
         }
 
         var file = CandleFileReader.Read(path, instrument).CheckTimeframe(timeframe);

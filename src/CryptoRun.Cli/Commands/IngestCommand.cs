@@ -18,7 +18,7 @@ internal static class IngestCommand
     internal static Command Create(CliEnvironment environment)
     {
         var once = new Option<bool>("--once") { Description = "Run one cycle and stop" };
-        var interval = new Option<string>("--interval") { Description = "Time between cycles (default: ingest.interval in the config, 60s)" };
+        var interval = new Option<string>("--interval") { Description = "Time between cycles, at most 1d (default: ingest.interval in the config, 60s)" };
         var db = CliOptions.Db();
         var store = StoreTarget.Option();
         var config = CliOptions.Config();
@@ -27,7 +27,7 @@ internal static class IngestCommand
         command.SetAction((parse, cancellationToken) => RunAsync(
             environment,
             parse.GetValue(once),
-            parse.GetValue(interval) is { } text ? CliOptions.ParseDuration(text, "--interval") : null,
+            parse.GetValue(interval) is { } text ? CliOptions.ParseDuration(text, "--interval", CliOptions.MaxWait) : null,
             StoreTarget.From(environment, parse, db, store),
             parse.GetValue(config),
             parse.GetValue(endpoint) ?? [],

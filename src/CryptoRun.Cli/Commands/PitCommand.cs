@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using CryptoRun.Configuration;
 using CryptoRun.Domain;
 using CryptoRun.Snapshots;
 using Spectre.Console;
@@ -29,17 +30,17 @@ internal static class PitCommand
         show.SetAction(parse => Show(
             environment,
             parse.GetRequiredValue(dir),
-            parse.GetRequiredValue(venue),
+            CliOptions.ParseSeriesVenue(parse.GetRequiredValue(venue)),
             CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)),
             parse.GetValue(asOf) is { } text ? DateTimeOffset.FromUnixTimeMilliseconds(CliOptions.ParseTime(text, "--as-of")) : environment.Time.GetUtcNow(),
             parse.GetRequiredValue(kind) == "book" ? SnapshotKind.Book : SnapshotKind.Ticker,
             parse.GetRequiredValue(format)));
         var cleanupDir = new Option<string>("--dir") { Description = "The point-in-time store's folder", Required = true };
-        var retention = new Option<string>("--retention") { Description = "Keep snapshots younger than this (the newest of each series is always kept)", DefaultValueFactory = _ => "30d" };
+        var retention = new Option<string>("--retention") { Description = "Keep snapshots younger than this, at most 3650d (the newest of each series is always kept)", DefaultValueFactory = _ => "30d" };
         var cleanup = new Command("cleanup", "Delete snapshots older than the retention, and leftover temporary files") { cleanupDir, retention };
         cleanup.SetAction(async (parse, cancellationToken) =>
         {
-            var store = Store(environment, parse.GetRequiredValue(cleanupDir), CliOptions.ParseDuration(parse.GetRequiredValue(retention), "--retention"));
+            var store = Store(environment, parse.GetRequiredValue(cleanupDir), CliOptions.ParseDuration(parse.GetRequiredValue(retention), "--retention", CliOptions.MaxRetention));
             var result = await store.CleanupAsync(cancellationToken);
             environment.Out.WriteLine($"deleted {result.SnapshotsDeleted} snapshots, {result.MetadataDeleted} metadata files, {result.TempFilesDeleted} temporary files, {result.FoldersDeleted} empty folders; kept {result.NewestKept} newest-of-series older than the retention");
             return ExitCodes.Ok;
@@ -52,7 +53,7 @@ internal static class PitCommand
         var root = environment.FullPath(dir);
         return Directory.Exists(root)
             ? new PointInTimeStore(new PointInTimeStoreOptions { Root = root, TimeProvider = environment.Time, Retention = retention ?? TimeSpan.FromDays(30) })
-            : throw new UsageException($"--dir '{dir}': no such folder");
+            : throw new UsageException($"--dir {InputText.Quote(dir)}: no such folder");
     }
 
     private static int Show(CliEnvironment environment, string dir, string venue, Instrument instrument, DateTimeOffset asOf, SnapshotKind kind, string format)

@@ -26,11 +26,11 @@ internal static class ProbeDataCommand
     {
         var venue = new Option<string>("--venue") { Description = "The venue (binance, binance-usdm, kraken, okx, coinbase, ...)", Required = true };
         var pair = new Option<string>("--pair") { Description = "The instrument: unified BTC/USD or the venue's own symbol (BTCUSDT, XBT/USD, BTC-USDT)", Required = true };
-        var mins = new Option<double>("--mins") { Description = "Minutes of trades to analyse (static) or to stream (--stream)", DefaultValueFactory = _ => 5 };
+        var mins = new Option<double>("--mins") { Description = "Minutes of trades to analyse (static) or to stream (--stream), at most 10080 (1 week)", DefaultValueFactory = _ => 5 };
         var stream = new Option<bool>("--stream") { Description = "Stream live over the venue's WebSocket instead of a REST snapshot" };
         var format = new Option<string>("--format") { Description = "table or jsonl", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "jsonl");
-        var maxEvents = new Option<int?>("--max-events") { Description = "Stop streaming after this many events (for automation)" };
+        var maxEvents = new Option<int?>("--max-events") { Description = "Stop streaming after this many events, 1 or more (for automation)" };
         var ws = new Option<string?>("--ws") { Description = "The WebSocket URL (default: the venue's, or ws://HOST:PORT/ws/VENUE when --endpoint points the venue at a replay venue)" };
         var pit = new Option<string?>("--pit") { Description = "Also keep the snapshot's book and ticker in the point-in-time store in this folder (the cold tier; see `pit show`)" };
         var endpoint = CliOptions.Endpoint();
@@ -56,13 +56,22 @@ internal static class ProbeDataCommand
         return new Command("probe", "Probe data: one instrument's snapshot or live stream") { probe };
     }
 
+    /// <summary>The longest <c>--mins</c>: one week.</summary>
+    private const double MaxMinutes = 10_080;
+
     private sealed record Request(string Venue, string Pair, double Minutes, bool Stream, string Format, int? MaxEvents, string? Ws, string? Pit, IReadOnlyList<string> Endpoints, string? Config);
 
     private static async Task<int> RunAsync(CliEnvironment environment, Request request, CancellationToken cancellationToken)
     {
-        if (request.Minutes <= 0 || double.IsNaN(request.Minutes))
+        // At most a week: the minutes become a TimeSpan, a stream's timer and a "since" time, none of which takes 1e308.
+        if (!(request.Minutes > 0 && request.Minutes <= MaxMinutes))
         {
-            throw new UsageException($"--mins {request.Minutes.ToString(CultureInfo.InvariantCulture)}: give a positive number of minutes");
+            throw new UsageException($"--mins {request.Minutes.ToString(CultureInfo.InvariantCulture)}: give minutes from more than 0 to {MaxMinutes} (1 week)");
+        }
+
+        if (request.MaxEvents is < 1)
+        {
+            throw new UsageException($"--max-events {request.MaxEvents.Value.ToString(CultureInfo.InvariantCulture)}: give 1 or more");
         }
 
         var streamOnly = VenueStreams.All.FirstOrDefault(v => v.RestVenue is null && string.Equals(v.Name, request.Venue, StringComparison.OrdinalIgnoreCase));
@@ -115,7 +124,7 @@ internal static class ProbeDataCommand
             {
                 baseAddress = Uri.TryCreate(item[(equals + 1)..], UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
                     ? url
-                    : throw new UsageException($"--endpoint {item}: expected an http:// or https:// URL");
+                    : throw new UsageException($"--endpoint {Configuration.InputText.Quote(item)}: expected an http:// or https:// URL");
             }
         }
 
@@ -135,9 +144,9 @@ internal static class ProbeDataCommand
         {
             return VenueStreams.Get(name);
         }
-        catch (ArgumentException ex)
+        catch (ArgumentException)
         {
-            throw new UsageException($"--venue {name} --stream: {ex.Message}");
+            throw new UsageException($"--venue {Configuration.InputText.Cut(name)} --stream: no WebSocket stream for {Configuration.InputText.Quote(name)}: use one of {string.Join(", ", VenueStreams.All.Select(v => v.Name))}");
         }
     }
 
@@ -147,7 +156,7 @@ internal static class ProbeDataCommand
         {
             return Uri.TryCreate(given, UriKind.Absolute, out var uri) && uri.Scheme is "ws" or "wss"
                 ? uri
-                : throw new UsageException($"--ws '{given}': expected a ws:// or wss:// URL");
+                : throw new UsageException($"--ws {Configuration.InputText.Quote(given)}: expected a ws:// or wss:// URL");
         }
 
         // A REST endpoint moved by --endpoint is a replay venue (or a proxy of one): its streams are at /ws/NAME.
@@ -174,7 +183,7 @@ internal static class ProbeDataCommand
 
         var close = markets.Markets.Where(m => m.Instrument.Symbol.Replace("/", "", StringComparison.Ordinal).StartsWith(pair.Replace("/", "", StringComparison.Ordinal).ToUpperInvariant(), StringComparison.Ordinal))
             .Take(5).Select(m => m.Instrument.Symbol).ToList();
-        throw new UsageException($"--pair '{pair}': {markets.Venue} lists no such market{(close.Count > 0 ? $" (did you mean {string.Join(", ", close)}?)" : "")}");
+        throw new UsageException($"--pair {Configuration.InputText.Quote(pair)}: {markets.Venue} lists no such market{(close.Count > 0 ? $" (did you mean {string.Join(", ", close)}?)" : "")}");
     }
 
     private static async Task<int> SnapshotAsync(CliEnvironment environment, DataFacade facade, string venue, Instrument instrument, Request request, CancellationToken cancellationToken)

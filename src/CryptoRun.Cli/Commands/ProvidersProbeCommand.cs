@@ -30,7 +30,7 @@ internal static class ProvidersProbeCommand
             environment,
             parse.GetValue(verbose),
             parse.GetRequiredValue(format),
-            CliOptions.ParseDuration(parse.GetRequiredValue(timeout), "--timeout"),
+            CliOptions.ParseDuration(parse.GetRequiredValue(timeout), "--timeout", CliOptions.MaxTimeout),
             parse.GetValue(config),
             parse.GetValue(endpoint) ?? [],
             cancellationToken));

@@ -78,7 +78,7 @@ internal static class ReplayServeCommand
             {
                 var source = ReplayCandleSource.TryParse(spec, out var parsed)
                     ? parsed
-                    : throw new UsageException($"--candles '{spec}': expected VENUE:BASE/QUOTE:TIMEFRAME=PATH, for example coinbase:BTC/USD:1m=Coinbase_BTCUSD_minute.csv");
+                    : throw new UsageException($"--candles {Configuration.InputText.Quote(spec)}: expected VENUE:BASE/QUOTE:TIMEFRAME=PATH, for example coinbase:BTC/USD:1m=Coinbase_BTCUSD_minute.csv");
                 options.Candles.Add(source with { Path = environment.FullPath(source.Path) });
             }
 
@@ -87,9 +87,10 @@ internal static class ReplayServeCommand
                 throw new UsageException($"--port {options.Port}: use 0..65535");
             }
 
-            if (!double.IsFinite(options.WebSocketSpeed) || options.WebSocketSpeed < 0)
+            // 0 or at least 0.001: a slower pace would wait out a recorded gap longer than a timer can (the replay's own rule).
+            if (options.WebSocketSpeed != 0 && !(double.IsFinite(options.WebSocketSpeed) && options.WebSocketSpeed >= 0.001))
             {
-                throw new UsageException($"--ws-speed {options.WebSocketSpeed.ToString(System.Globalization.CultureInfo.InvariantCulture)}: use a number >= 0 (1 = recorded pace, 0 = no delays)");
+                throw new UsageException($"--ws-speed {options.WebSocketSpeed.ToString(System.Globalization.CultureInfo.InvariantCulture)}: use 0 (no delays) or a number from 0.001 (1 = recorded pace)");
             }
 
             await using var server = await StartAsync(options, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CryptoRun.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -20,12 +21,14 @@ internal static class FaultsYaml
 
     private static readonly string[] EffectKeys = ["status", "latency", "timeout", "reset", "malformed"];
 
+    private static readonly TimeSpan MaxLatency = TimeSpan.FromDays(1);
+
     internal static ReplayFaults Parse(string yaml, string source)
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream = BoundedYaml.Load(yaml);
         }
         catch (YamlException ex)
         {
@@ -101,7 +104,7 @@ internal static class FaultsYaml
         var venue = Text(source, venueNode, "venue");
         if (venue != "*" && !ReplayServer.Venues.Contains(venue))
         {
-            throw Error(source, venueNode, $"rule {number}: venue '{venue}' is not one the replay serves; use one of {string.Join(", ", ReplayServer.Venues)} or '*'");
+            throw Error(source, venueNode, $"rule {number}: venue {InputText.Quote(venue)} is not one the replay serves; use one of {string.Join(", ", ReplayServer.Venues)} or '*'");
         }
 
         var path = "/";
@@ -110,12 +113,12 @@ internal static class FaultsYaml
             path = Text(source, pathNode, "path");
             if (!path.StartsWith('/'))
             {
-                throw Error(source, pathNode, $"rule {number}: path '{path}' must start with '/' (a prefix of the request path, such as /api/v3/klines)");
+                throw Error(source, pathNode, $"rule {number}: path {InputText.Quote(path)} must start with '/' (a prefix of the request path, such as /api/v3/klines)");
             }
 
             if (venue != "*" && !ReplayVenuePaths.CanReach(venue, path))
             {
-                throw Error(source, pathNode, $"rule {number}: path '{path}' is not under {venue}'s API ({string.Join(", ", ReplayVenuePaths.Prefixes[venue])})");
+                throw Error(source, pathNode, $"rule {number}: path {InputText.Quote(path)} is not under {venue}'s API ({string.Join(", ", ReplayVenuePaths.Prefixes[venue])})");
             }
         }
 
@@ -125,7 +128,7 @@ internal static class FaultsYaml
             method = Text(source, methodNode, "method").ToUpperInvariant();
             if (method.Length == 0 || !method.All(char.IsAsciiLetterUpper))
             {
-                throw Error(source, methodNode, $"rule {number}: method '{method}' is not an HTTP method such as GET");
+                throw Error(source, methodNode, $"rule {number}: method {InputText.Quote(method)} is not an HTTP method such as GET");
             }
         }
 
@@ -183,7 +186,7 @@ internal static class FaultsYaml
                     {
                         "truncated" => ReplayMalformedKind.Truncated,
                         "invalid" => ReplayMalformedKind.Invalid,
-                        var other => throw Error(source, effect, $"rule {number}: malformed '{other}': use 'truncated' (the real answer cut in half) or 'invalid' (not JSON at all)"),
+                        var other => throw Error(source, effect, $"rule {number}: malformed {InputText.Quote(other)}: use 'truncated' (the real answer cut in half) or 'invalid' (not JSON at all)"),
                     },
                 };
                 break;
@@ -194,7 +197,7 @@ internal static class FaultsYaml
             var text = Text(source, probabilityNode, "probability");
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || !(p > 0 && p <= 1))
             {
-                throw Error(source, probabilityNode, $"rule {number}: probability '{text}' must be a number in (0, 1], such as 0.25");
+                throw Error(source, probabilityNode, $"rule {number}: probability {InputText.Quote(text)} must be a number in (0, 1], such as 0.25");
             }
 
             rule = rule with { Probability = p };
@@ -227,7 +230,7 @@ internal static class FaultsYaml
         var key = node is YamlScalarNode { Value: { } text } ? text : throw Error(source, node, $"{where}: keys must be plain words");
         return allowed.Contains(key, StringComparer.Ordinal)
             ? key
-            : throw Error(source, node, $"{where}: unknown key '{key}'; expected one of {string.Join(", ", allowed)}");
+            : throw Error(source, node, $"{where}: unknown key {InputText.Quote(key)}; expected one of {string.Join(", ", allowed)}");
     }
 
     private static string Text(string source, YamlNode node, string what)
@@ -240,7 +243,7 @@ internal static class FaultsYaml
         var text = Text(source, node, what);
         return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
             ? value
-            : throw Error(source, node, $"{what} '{text}' must be a whole number{(min > int.MinValue ? $" from {min}" : "")}{(max < int.MaxValue ? $" to {max}" : "")}");
+            : throw Error(source, node, $"{what} {InputText.Quote(text)} must be a whole number{(min > int.MinValue ? $" from {min}" : "")}{(max < int.MaxValue ? $" to {max}" : "")}");
     }
 
     private static TimeSpan Duration(string source, YamlNode node, int number)
@@ -251,12 +254,13 @@ internal static class FaultsYaml
             : text.EndsWith('m') ? (text[..^1], 60_000d)
             : text.EndsWith('h') ? (text[..^1], 3_600_000d)
             : (text, 0d);
-        if (unit > 0 && double.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0 && amount * unit < TimeSpan.MaxValue.TotalMilliseconds)
+        // At most a day: the replay waits it out with Task.Delay, which takes at most about 49 days.
+        if (unit > 0 && double.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0 && amount * unit <= MaxLatency.TotalMilliseconds)
         {
             return TimeSpan.FromMilliseconds(amount * unit);
         }
 
-        throw Error(source, node, $"rule {number}: latency '{text}' must be a positive duration with a unit: 250ms, 2s, 1.5m, 1h");
+        throw Error(source, node, $"rule {number}: latency {InputText.Quote(text)} must be a positive duration with a unit, at most 1d: 250ms, 2s, 1.5m, 1h");
     }
 
     private static DateTimeOffset Time(string source, YamlNode node, string what, int number)
@@ -264,7 +268,7 @@ internal static class FaultsYaml
         var text = Text(source, node, what);
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
             ? time
-            : throw Error(source, node, $"rule {number}: {what} '{text}' is not an ISO-8601 time such as 2026-09-01T00:00:00Z");
+            : throw Error(source, node, $"rule {number}: {what} {InputText.Quote(text)} is not an ISO-8601 time such as 2026-09-01T00:00:00Z");
     }
 
     private static ReplayFaultsException Error(string source, YamlNode node, string problem) => new(source, (int)node.Start.Line, problem);

@@ -123,16 +123,21 @@ public sealed class ReplayFaults
     /// <summary>Reads a faults file.</summary>
     /// <param name="path">The YAML file.</param>
     /// <returns>The rules.</returns>
-    /// <exception cref="ReplayFaultsException">The file is missing, is not YAML, or breaks the schema; the message names the file, the line and what is wrong.</exception>
+    /// <exception cref="ReplayFaultsException">The file is missing, a directory, larger than 1 MiB, is not YAML (or nests deeper than 64), or breaks the schema; the message names the file, the line and what is wrong.</exception>
     public static ReplayFaults Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            throw new ReplayFaultsException(path, 0, "is a directory, not a faults file");
+        }
+
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = Configuration.BoundedYaml.ReadFile(path);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             throw new ReplayFaultsException(path, 0, $"cannot read the faults file: {ex.Message}");
         }
@@ -156,7 +161,7 @@ public sealed class ReplayFaultsException : FormatException
     /// <param name="line">The 1-based line, or 0 when the error is about the whole file.</param>
     /// <param name="problem">What is wrong.</param>
     public ReplayFaultsException(string file, int line, string problem)
-        : base(line > 0 ? $"{file}:{line}: {problem}" : $"{file}: {problem}")
+        : base(line > 0 ? $"{Configuration.InputText.Cut(file)}:{line}: {problem}" : $"{Configuration.InputText.Cut(file)}: {problem}")
     {
         File = file;
         Line = line;

@@ -26,8 +26,11 @@ internal sealed record ReplayStreamSettings(
     /// <summary>The query parameters read; any other parameter is ignored (a client may add its own).</summary>
     internal static readonly IReadOnlyList<string> Parameters = ["speed", "loop", "drop_after", "silent_after", "duplicate_every", "reorder_every", "corrupt_every"];
 
-    /// <summary>Whether <paramref name="speed"/> is a usable pace: finite and at least 0.</summary>
-    internal static bool ValidSpeed(double speed) => double.IsFinite(speed) && speed >= 0;
+    /// <summary>The slowest pace: a recording's longest gap (4 minutes) divided by it stays far within what <c>Task.Delay</c> takes (about 49 days).</summary>
+    internal const double MinSpeed = 0.001;
+
+    /// <summary>Whether <paramref name="speed"/> is a usable pace: 0 (no delays), or finite and at least <see cref="MinSpeed"/>.</summary>
+    internal static bool ValidSpeed(double speed) => speed == 0 || (double.IsFinite(speed) && speed >= MinSpeed);
 
     /// <summary>Reads the query over the defaults; false with an error naming the parameter when a value is bad.</summary>
     internal static bool TryParse(IQueryCollection query, double speed, bool loop, out ReplayStreamSettings settings, out string error)
@@ -49,7 +52,7 @@ internal sealed record ReplayStreamSettings(
         {
             if (!double.TryParse(speedText, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) || !ValidSpeed(parsed))
             {
-                error = $"speed: '{speedText}' is not a number >= 0 (1 = recorded pace, 0 = no delays)";
+                error = $"speed: {Configuration.InputText.Quote(speedText)} is not 0 (no delays) or a number from {MinSpeed.ToString(CultureInfo.InvariantCulture)} (1 = recorded pace)";
                 return false;
             }
 

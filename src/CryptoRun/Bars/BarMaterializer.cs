@@ -152,7 +152,8 @@ public static class BarMaterializer
     private static List<MaterializedBar> WithReturns(List<(Candle Candle, int Count, int Expected)> bars, Timeframe target, int window)
     {
         var result = new List<MaterializedBar>(bars.Count);
-        var returns = new Queue<double>(window);
+        // Not sized by the window: a window of int.MaxValue is valid (no bar gets a volatility) and must not allocate 16 GB.
+        var returns = new Queue<double>(Math.Min(window, bars.Count + 1));
         var firstClose = bars.Count > 0 ? (double)bars[0].Candle.Close : 0;
         for (var k = 0; k < bars.Count; k++)
         {

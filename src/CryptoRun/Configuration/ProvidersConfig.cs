@@ -34,10 +34,27 @@ public sealed class ConfigException(string message) : Exception(message);
 /// for <c>-</c> in provider and chain names); and <c>CRYPTORUN_ENDPOINT_NAME=URL</c> for a base URL.
 /// Secrets (API keys) come only from the environment (<c>CRYPTORUN_COINGECKO_API_KEY</c>,
 /// <c>CRYPTORUN_THEGRAPH_API_KEY</c>); a key in the file is an error, so it never sits in a repository.
+/// Bounds, each refused with where and what: a file of at most <see cref="BoundedYaml.MaxBytes"/> bytes nested at
+/// most <see cref="BoundedYaml.MaxDepth"/> deep; <c>timeout</c> 10ms to 1d (Polly's range for a timeout);
+/// <c>retry_delay</c> at most 1m and <c>max_retries</c> at most 10 (so the longest backoff, 2^9 times the delay,
+/// stays within hours); <c>open_timeout</c> and <c>health_check_interval</c> at most 1d; cache TTLs at most 30d;
+/// <c>ingest.interval</c> at most 1d.
 /// </remarks>
 public sealed class ProvidersConfig
 {
     private static readonly string[] SecretKeys = ["api_key", "apikey", "key", "secret", "token", "password"];
+
+    /// <summary>The longest attempt timeout, breaker open time and ingest interval (Polly times out attempts of at most 1 day).</summary>
+    private static readonly TimeSpan OneDay = TimeSpan.FromDays(1);
+
+    /// <summary>The longest backoff base: with at most <see cref="MaxRetries"/> retries the longest backoff is 2^9 times it, plus 20 % jitter (about 10 hours).</summary>
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest cache TTL.</summary>
+    private static readonly TimeSpan MaxTtl = TimeSpan.FromDays(30);
+
+    /// <summary>The most retries a provider or chain may configure.</summary>
+    private const int MaxRetries = 10;
 
     private ProvidersConfig(
         IReadOnlyDictionary<string, ProviderPolicy> providers,
@@ -85,7 +102,7 @@ public sealed class ProvidersConfig
     /// <param name="known">Every provider the build knows (from the venue registry).</param>
     /// <param name="environment">The environment variables (a snapshot; tests pass their own).</param>
     /// <returns>The configuration.</returns>
-    /// <exception cref="ConfigException">The file is unreadable or invalid, names an unknown provider or data class, holds a secret, or puts a non-exchange-native provider in the microstructure chain; the message says where.</exception>
+    /// <exception cref="ConfigException">The file is missing, a directory, unreadable, too large, nested too deep or invalid, names an unknown provider or data class, holds a secret, gives a value out of its range, or puts a non-exchange-native provider in the microstructure chain; an environment override names no setting or gives a bad value; the message says where (file and line, or the variable).</exception>
     public static ProvidersConfig Load(string? path, IReadOnlyCollection<KnownProvider> known, IReadOnlyDictionary<string, string> environment)
     {
         ArgumentNullException.ThrowIfNull(known);
@@ -94,16 +111,29 @@ public sealed class ProvidersConfig
         var source = "built-in defaults";
         if (path is not null)
         {
+            if (Directory.Exists(path))
+            {
+                throw new ConfigException($"config file {InputText.Quote(path)} is a directory, not a file");
+            }
+
             if (!File.Exists(path))
             {
-                throw new ConfigException($"config file '{path}' does not exist");
+                throw new ConfigException($"config file {InputText.Quote(path)} does not exist");
+            }
+
+            string text;
+            try
+            {
+                text = BoundedYaml.ReadFile(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                throw new ConfigException($"config file {InputText.Quote(path)} cannot be read: {ex.Message}");
             }
 
             try
             {
-                var stream = new YamlStream();
-                using var reader = new StringReader(File.ReadAllText(path));
-                stream.Load(reader);
+                var stream = BoundedYaml.Load(text);
                 if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is not YamlScalarNode { Value: null or "" })
                 {
                     root = stream.Documents[0].RootNode as YamlMappingNode
@@ -139,6 +169,11 @@ public sealed class ProvidersConfig
         foreach (var (name, value) in environment.Where(v => v.Key.StartsWith("CRYPTORUN__", StringComparison.Ordinal)).OrderBy(v => v.Key, StringComparer.Ordinal))
         {
             var path = name["CRYPTORUN__".Length..].Split("__", StringSplitOptions.RemoveEmptyEntries).Select(p => p.ToLowerInvariant()).ToList();
+            if (path.Count == 0)
+            {
+                throw new ConfigException($"environment override {InputText.Cut(name)}: names no setting; write CRYPTORUN__ and the YAML path with __ between keys, e.g. CRYPTORUN__PROVIDERS__KRAKEN__TIMEOUT=5s");
+            }
+
             if (path.Count >= 2 && path[0] is "providers" or "chains")
             {
                 var wanted = path[1].Replace('_', '-');
@@ -195,7 +230,7 @@ public sealed class ProvidersConfig
                 {
                     var name = Scalar(keyNode, "provider name");
                     var provider = known.FirstOrDefault(k => k.Name == name)
-                        ?? throw Error(keyNode, $"unknown provider '{name}'; known: {string.Join(", ", known.Select(k => k.Name))}");
+                        ?? throw Error(keyNode, $"unknown provider {InputText.Quote(name)}; known: {string.Join(", ", known.Select(k => k.Name))}");
                     providers[name] = ReadProvider(provider, providers[name], valueNode);
                 }
             }
@@ -208,7 +243,7 @@ public sealed class ProvidersConfig
                     var name = Scalar(keyNode, "data class");
                     if (!DataClasses.TryParse(name, out var dataClass))
                     {
-                        throw Error(keyNode, $"unknown data class '{name}'; known: {string.Join(", ", Enum.GetValues<DataClass>().Select(c => c.Name()))}");
+                        throw Error(keyNode, $"unknown data class {InputText.Quote(name)}; known: {string.Join(", ", Enum.GetValues<DataClass>().Select(c => c.Name()))}");
                     }
 
                     chains[dataClass] = ReadChain(dataClass, chains[dataClass], valueNode);
@@ -261,9 +296,9 @@ public sealed class ProvidersConfig
                 {
                     FailureThreshold = Int(m, "failure_threshold") ?? breaker.FailureThreshold,
                     SuccessThreshold = Int(m, "success_threshold") ?? breaker.SuccessThreshold,
-                    OpenTimeout = Duration(m, "open_timeout") ?? breaker.OpenTimeout,
+                    OpenTimeout = Duration(m, "open_timeout", OneDay) ?? breaker.OpenTimeout,
                     MaxConcurrent = Int(m, "max_concurrent") ?? breaker.MaxConcurrent,
-                    HealthCheckInterval = Duration(m, "health_check_interval") ?? breaker.HealthCheckInterval,
+                    HealthCheckInterval = Duration(m, "health_check_interval", OneDay) ?? breaker.HealthCheckInterval,
                 };
             }
 
@@ -274,10 +309,10 @@ public sealed class ProvidersConfig
                 Keys(m, $"providers.{provider.Name}.cache", "hot_ttl", "warm_ttl", "cold_ttl", "degraded_ttl", "max_size", "compression");
                 cache = new CacheTtlOptions
                 {
-                    Hot = Duration(m, "hot_ttl") ?? cache.Hot,
-                    Warm = Duration(m, "warm_ttl") ?? cache.Warm,
-                    Cold = Duration(m, "cold_ttl") ?? cache.Cold,
-                    Degraded = Duration(m, "degraded_ttl") ?? cache.Degraded,
+                    Hot = Duration(m, "hot_ttl", MaxTtl) ?? cache.Hot,
+                    Warm = Duration(m, "warm_ttl", MaxTtl) ?? cache.Warm,
+                    Cold = Duration(m, "cold_ttl", MaxTtl) ?? cache.Cold,
+                    Degraded = Duration(m, "degraded_ttl", MaxTtl) ?? cache.Degraded,
                     MaxSize = Int(m, "max_size") ?? cache.MaxSize,
                     Compression = Bool(m, "compression") ?? cache.Compression,
                 };
@@ -289,7 +324,7 @@ public sealed class ProvidersConfig
                 var text = Scalar(urlNode, "base_url");
                 if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
                 {
-                    throw Error(urlNode, $"providers.{provider.Name}.base_url: '{text}' is not an absolute http(s) URL");
+                    throw Error(urlNode, $"providers.{provider.Name}.base_url: {InputText.Quote(text)} is not an absolute http(s) URL");
                 }
 
                 baseUrl = uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
@@ -299,9 +334,9 @@ public sealed class ProvidersConfig
             {
                 BaseUrl = baseUrl,
                 Enabled = Bool(map, "enabled") ?? policy.Enabled,
-                AttemptTimeout = Duration(map, "timeout") ?? policy.AttemptTimeout,
-                MaxRetries = Int(map, "max_retries", allowZero: true) ?? policy.MaxRetries,
-                RetryDelay = Duration(map, "retry_delay") ?? policy.RetryDelay,
+                AttemptTimeout = Duration(map, "timeout", OneDay, min: TimeSpan.FromMilliseconds(10)) ?? policy.AttemptTimeout,
+                MaxRetries = Int(map, "max_retries", allowZero: true, MaxRetries) ?? policy.MaxRetries,
+                RetryDelay = Duration(map, "retry_delay", MaxRetryDelay) ?? policy.RetryDelay,
                 RateLimits = limits,
                 CircuitBreaker = breaker,
                 Cache = cache,
@@ -321,7 +356,7 @@ public sealed class ProvidersConfig
                 {
                     var name = Scalar(item, "provider name");
                     var provider = known.FirstOrDefault(k => k.Name == name)
-                        ?? throw Error(item, $"chains.{dataClass.Name()} names unknown provider '{name}'; known: {string.Join(", ", known.Select(k => k.Name))}");
+                        ?? throw Error(item, $"chains.{dataClass.Name()} names unknown provider {InputText.Quote(name)}; known: {string.Join(", ", known.Select(k => k.Name))}");
                     if (dataClass.IsMicrostructure() && provider.Compliance != ComplianceClass.ExchangeNative)
                     {
                         throw Error(item, $"chains.{dataClass.Name()} names {name}, a{(provider.Compliance == ComplianceClass.Aggregator ? "n aggregator" : " DeFi provider")}; only exchange-native providers may serve microstructure (order books, trades)");
@@ -333,7 +368,7 @@ public sealed class ProvidersConfig
                 names = read;
             }
 
-            return new ChainPolicy(dataClass, names, Int(map, "max_retries", allowZero: true) ?? chain.MaxRetries, Duration(map, "retry_delay") ?? chain.RetryDelay);
+            return new ChainPolicy(dataClass, names, Int(map, "max_retries", allowZero: true, MaxRetries) ?? chain.MaxRetries, Duration(map, "retry_delay", MaxRetryDelay) ?? chain.RetryDelay);
         }
 
         private IngestOptions ReadIngest(IngestOptions ingest, YamlNode node)
@@ -347,7 +382,7 @@ public sealed class ProvidersConfig
                     .Children.Select(item =>
                     {
                         var text = Scalar(item, "symbol");
-                        return Instrument.TryParse(text, out var instrument) ? instrument : throw Error(item, $"ingest.spot: '{text}' is not a unified symbol (BASE/QUOTE)");
+                        return Instrument.TryParse(text, out var instrument) ? instrument : throw Error(item, $"ingest.spot: {InputText.Quote(text)} is not a unified symbol (BASE/QUOTE)");
                     }).ToList();
             }
 
@@ -365,7 +400,7 @@ public sealed class ProvidersConfig
                     }).ToList();
             }
 
-            return new IngestOptions(Duration(map, "interval") ?? ingest.Interval, spot, pairs);
+            return new IngestOptions(Duration(map, "interval", OneDay) ?? ingest.Interval, spot, pairs);
         }
 
         private int? Budget(YamlMappingNode map, string key, int? fallback)
@@ -379,7 +414,7 @@ public sealed class ProvidersConfig
             return text is "unlimited" or "null" or "~" or "" ? null : Int(map, key);
         }
 
-        private int? Int(YamlMappingNode map, string key, bool allowZero = false)
+        private int? Int(YamlMappingNode map, string key, bool allowZero = false, int max = int.MaxValue)
         {
             if (Child(map, key) is not { } node)
             {
@@ -387,9 +422,12 @@ public sealed class ProvidersConfig
             }
 
             var text = Scalar(node, key).Replace("_", "", StringComparison.Ordinal).Replace(",", "", StringComparison.Ordinal);
-            return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && (value > 0 || (allowZero && value == 0))
-                ? value
-                : throw Error(node, $"{key}: '{Scalar(node, key)}' is not a {(allowZero ? "non-negative" : "positive")} whole number");
+            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || !(value > 0 || (allowZero && value == 0)))
+            {
+                throw Error(node, $"{key}: {InputText.Quote(Scalar(node, key))} is not a {(allowZero ? "non-negative" : "positive")} whole number");
+            }
+
+            return value <= max ? value : throw Error(node, $"{key}: {InputText.Quote(Scalar(node, key))} is more than {max}");
         }
 
         private bool? Bool(YamlMappingNode map, string key)
@@ -403,11 +441,12 @@ public sealed class ProvidersConfig
             {
                 "true" or "yes" or "on" => true,
                 "false" or "no" or "off" => false,
-                var other => throw Error(node, $"{key}: '{other}' is not true or false"),
+                var other => throw Error(node, $"{key}: {InputText.Quote(other)} is not true or false"),
             };
         }
 
-        private TimeSpan? Duration(YamlMappingNode map, string key)
+        /// <summary>A positive duration of at most <paramref name="max"/> (and at least <paramref name="min"/> when given).</summary>
+        private TimeSpan? Duration(YamlMappingNode map, string key, TimeSpan max, TimeSpan? min = null)
         {
             if (Child(map, key) is not { } node)
             {
@@ -415,9 +454,12 @@ public sealed class ProvidersConfig
             }
 
             var text = Scalar(node, key);
-            return Durations.TryParse(text, out var value) && value > TimeSpan.Zero
-                ? value
-                : throw Error(node, $"{key}: '{text}' is not a duration (500ms, 30s, 2m, 24h, 1d)");
+            if (!Durations.TryParse(text, out var value) || value <= TimeSpan.Zero)
+            {
+                throw Error(node, $"{key}: {InputText.Quote(text)} is not a duration (500ms, 30s, 2m, 24h, 1d)");
+            }
+
+            return Durations.OutOfRange(value, min ?? TimeSpan.Zero, max) is { } problem ? throw Error(node, $"{key}: {InputText.Quote(text)} is {problem}") : value;
         }
 
         private void Keys(YamlMappingNode map, string where, params string[] allowed)
@@ -427,7 +469,7 @@ public sealed class ProvidersConfig
                 var key = Scalar(keyNode, "key");
                 if (!allowed.Contains(key))
                 {
-                    throw Error(keyNode, $"{where}: unknown key '{key}'; known: {string.Join(", ", allowed)}");
+                    throw Error(keyNode, $"{where}: unknown key {InputText.Quote(key)}; known: {string.Join(", ", allowed)}");
                 }
             }
         }
@@ -442,6 +484,6 @@ public sealed class ProvidersConfig
             => node is YamlScalarNode scalar ? scalar.Value ?? "" : throw Error(node, $"{what}: expected a single value");
 
         private ConfigException Error(YamlNode node, string message)
-            => new(overrides.TryGetValue(node, out var variable) ? $"{source} (environment override {variable}): {message}" : $"{source}:{node.Start.Line}: {message}");
+            => new(overrides.TryGetValue(node, out var variable) ? $"{source} (environment override {InputText.Cut(variable)}): {message}" : $"{source}:{node.Start.Line}: {message}");
     }
 }

@@ -122,5 +122,17 @@ public sealed class BarMaterializerTests
 
     private static Candle Flat(int minute, decimal price) => new(T0 + (minute * Minute), price, price, price, price, 1m);
 
+    [Fact]
+    public void Build_WindowLongerThanAnySeries_GivesNoVolatilityInsteadOfAllocatingTheWindow()
+    {
+        Candle[] source = [.. Enumerable.Range(0, 15).Select(i => new Candle(T0 + (i * Minute), 10m + i, 10m + i, 10m + i, 10m + i, 1m))];
+
+        var bars = BarMaterializer.Build(source, Timeframe.M1, Timeframe.Parse("5m"), [Covered(0, 15)], int.MaxValue);
+
+        Assert.Equal(3, bars.Count);
+        Assert.All(bars, b => Assert.Null(b.RollingVolatility));
+        Assert.NotNull(bars[^1].LogReturn);
+    }
+
     private static TimeRange Covered(int fromMinute, int toMinute) => new(T0 + (fromMinute * Minute), T0 + (toMinute * Minute));
 }

@@ -38,7 +38,7 @@ public sealed class ReplayServeCommandTests
         var result = await new CliRun(dir.Path).RunAsync("replay", "serve", "--ws-speed", "-1", "--data", TestData.Root);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--ws-speed -1: use a number >= 0", result.Error, StringComparison.Ordinal);
+        Assert.Contains("--ws-speed -1: use 0 (no delays) or a number from 0.001", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("listening on", result.Out, StringComparison.Ordinal);
     }
 

@@ -39,6 +39,30 @@ public sealed class DurationsTests
     public void TryParse_NotADuration_IsRefused(string? text)
         => Assert.False(Durations.TryParse(text, out _));
 
+    [Theory]
+    [InlineData("NaNs")]
+    [InlineData("Infinityms")]
+    [InlineData("-Infinityd")]
+    public void TryParse_NotANumber_IsRefusedWithoutThrowing(string text)
+        => Assert.False(Durations.TryParse(text, out _));
+
+    [Theory]
+    [InlineData("99999999d")]
+    [InlineData("1000000000000h")]
+    public void TryParse_LongerThanATimeSpanHolds_ReadsAsTheLongestWithoutThrowing(string text)
+    {
+        Assert.True(Durations.TryParse(text, out var value));
+        Assert.Equal(TimeSpan.MaxValue, value);
+    }
+
+    [Fact]
+    public void OutOfRange_SaysTooLongOrTooShortWithTheBound()
+    {
+        Assert.Null(Durations.OutOfRange(TimeSpan.FromDays(1), TimeSpan.Zero, TimeSpan.FromDays(1)));
+        Assert.Equal("too long: at most 1d", Durations.OutOfRange(TimeSpan.MaxValue, TimeSpan.Zero, TimeSpan.FromDays(1)));
+        Assert.Equal("too short: at least 10ms", Durations.OutOfRange(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(10), TimeSpan.FromDays(1)));
+    }
+
     [Fact]
     public void TryParse_BareNumberWithoutUnit_IsRefused()
     {

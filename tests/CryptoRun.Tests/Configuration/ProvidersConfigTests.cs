@@ -270,6 +270,24 @@ public sealed class ProvidersConfigTests
     }
 
     [Fact]
+    public void Load_Directory_IsRefusedSayingItIsADirectory()
+    {
+        using var dir = new TempDir();
+
+        var error = Assert.Throws<ConfigException>(() => Load(dir.Path));
+
+        Assert.Equal($"config file '{dir.Path}' is a directory, not a file", error.Message);
+    }
+
+    [Fact]
+    public void Load_EnvironmentOverrideNamingNoSetting_IsRefusedNamingTheVariable()
+    {
+        var error = Assert.Throws<ConfigException>(() => Load(null, ("CRYPTORUN__", "x")));
+
+        Assert.StartsWith("environment override CRYPTORUN__: names no setting", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_EmptyFile_GivesTheDefaults()
     {
         using var dir = new TempDir();

@@ -263,6 +263,7 @@ public sealed class ReplayFaultTests
     [InlineData("rules:\n  - venue: binance\n    path: /fapi/v1/klines\n    status: 500\n", 3, "path '/fapi/v1/klines' is not under binance's API (/api/v3)")]
     [InlineData("rules:\n  - venue: okx\n    status: 999\n", 3, "status '999' must be a whole number from 100 to 599")]
     [InlineData("rules:\n  - venue: okx\n    latency: 2\n", 3, "latency '2' must be a positive duration with a unit")]
+    [InlineData("rules:\n  - venue: okx\n    latency: 100000h\n", 3, "latency '100000h' must be a positive duration with a unit, at most 1d")]
     [InlineData("rules:\n  - venue: okx\n    malformed: half\n", 3, "malformed 'half': use 'truncated'")]
     [InlineData("rules:\n  - venue: okx\n    timeout: false\n", 3, "'timeout' takes only 'true'")]
     [InlineData("rules:\n  - venue: okx\n    reset: true\n    retry_after: 5\n", 4, "'retry_after' goes only with 'status:'")]
@@ -286,6 +287,42 @@ public sealed class ReplayFaultTests
         Assert.Equal(line, error.Line);
         Assert.Contains(problem, error.Problem, StringComparison.Ordinal);
         Assert.StartsWith($"{path}:{line}: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FaultsFile_NestedDeeperThanTheLimit_FailsNamingTheLine()
+    {
+        var yaml = "seed: 1\nrules:\n  - venue: okx\n    status: 500\n    body: " + new string('[', 200) + new string(']', 200) + "\n";
+
+        var error = Assert.Throws<ReplayFaultsException>(() => ReplayFaults.Parse(yaml, "faults.yaml"));
+
+        Assert.Equal(5, error.Line);
+        Assert.Contains("nested deeper than 64 levels", error.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FaultsFile_LargerThan1MiB_OrADirectory_FailsSayingSo()
+    {
+        using var dir = new TempDir();
+        var huge = dir.Write("huge.yaml", "seed: 1\nrules: []\n" + string.Concat(Enumerable.Repeat("# a comment line of forty characters ..\n", 60_000)));
+
+        var tooLarge = Assert.Throws<ReplayFaultsException>(() => ReplayFaults.Load(huge));
+        var folder = Assert.Throws<ReplayFaultsException>(() => ReplayFaults.Load(dir.Path));
+
+        Assert.Equal($"{huge}: cannot read the faults file: larger than 1 MiB; a YAML file of settings is a few KB", tooLarge.Message);
+        Assert.Equal($"{dir.Path}: is a directory, not a faults file", folder.Message);
+    }
+
+    [Fact]
+    public void FaultsFile_LongValue_IsEchoedCut()
+    {
+        var yaml = "rules:\n  - venue: " + new string('x', 100_000) + "\n    status: 500\n";
+
+        var error = Assert.Throws<ReplayFaultsException>(() => ReplayFaults.Parse(yaml, "faults.yaml"));
+
+        Assert.Contains("venue 'xxxx", error.Problem, StringComparison.Ordinal);
+        Assert.Contains("…' (100000 characters, cut) is not one the replay serves", error.Problem, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 1_000, $"{error.Message.Length} characters");
     }
 
     [Fact]

@@ -18,6 +18,13 @@ internal sealed class CliRun(string workingDirectory, TimeProvider? time = null,
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
+        var code = await RunAsync(output, error, args);
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Runs with the given standard output and error (a full disk, a closed pipe), and returns the exit code.</summary>
+    public Task<int> RunAsync(TextWriter output, TextWriter error, params string[] args)
+    {
         var environment = new CliEnvironment(
             output,
             error,
@@ -25,7 +32,6 @@ internal sealed class CliRun(string workingDirectory, TimeProvider? time = null,
             time ?? new ShiftedClock(ReplayFixture.Now),
             workingDirectory,
             variables ?? new Dictionary<string, string>());
-        var code = await CliApp.RunAsync(args, environment);
-        return new CliResult(code, output.ToString(), error.ToString());
+        return CliApp.RunAsync(args, environment);
     }
 }

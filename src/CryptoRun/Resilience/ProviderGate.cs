@@ -30,7 +30,8 @@ public sealed record ProviderStatus(
 /// retry (exponential backoff with jitter, honouring <c>Retry-After</c>; each attempt re-enters
 /// everything below) → circuit breaker (<see cref="ProviderBreaker"/>) → request budget
 /// (<see cref="RequestBudget"/>: weights, windows, venue resync) and concurrency limit → per-attempt
-/// timeout → the request. Reads time only through the injected <see cref="TimeProvider"/>. With an
+/// timeout → the request. A 429's <c>Retry-After</c> holds every later attempt of any call until it has
+/// passed. Reads time only through the injected <see cref="TimeProvider"/>. With an
 /// <see cref="ISharedRateBudget"/>, each attempt also takes its weight from the cluster-wide waiting
 /// windows, so workers on one IP stay under the venue's limit together.
 /// </summary>

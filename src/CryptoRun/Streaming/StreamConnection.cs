@@ -14,8 +14,9 @@ namespace CryptoRun.Streaming;
 /// One WebSocket connection of a <see cref="StreamClient"/> and its subscriptions: opens it (Polly retry with
 /// exponential backoff and jitter, each attempt taking a permit of the venue's connect budget), subscribes, runs the
 /// receive loop (parse, keep books, write to consumers' bounded buffers; never user code), detects stale streams,
-/// sends the venue's pings, resyncs a book that lost sync on its own, and after a loss reconnects and publishes a
-/// <see cref="GapEvent"/> for every subscription (with a REST trade backfill where configured).
+/// sends the venue's pings, resyncs a book that lost sync on its own (REST snapshots through the venue's gate, by
+/// <see cref="RestBookSnapshots"/>), and after a loss reconnects and publishes a <see cref="GapEvent"/> for every
+/// subscription (with a REST trade backfill where configured). Failed attempts and losses are counted in the client's health.
 /// </summary>
 internal sealed class StreamConnection : IStreamSink, IDisposable
 {

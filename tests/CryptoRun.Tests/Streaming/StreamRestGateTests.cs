@@ -199,6 +199,36 @@ public sealed class StreamRestGateTests
         Assert.Contains(events, e => e is StreamStatusEvent { State: StreamState.Reconnecting } s && !s.Detail.StartsWith("connect attempt failed", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task StreamOnlyVenue_MetadataAndBookSnapshots_GoThroughOneGate_OfItsDocumentedLimits()
+    {
+        await using var replay = await ReplayHarness.StartAsync();
+        var descriptor = VenueStreams.Get("bitstamp");
+        var gate = new RecordingGate();
+        var rest = new VenueConnection(replay.Client(), replay.Clock, gate);
+        await using var client = new StreamClient(descriptor.Create(), ct => descriptor.FetchMarkets!(rest, ct), new StreamClientOptions
+        {
+            Endpoint = new Uri($"{descriptor.ReplayEndpoint(replay.Server.BaseAddress)}?speed=0&loop=true"),
+            Time = replay.Clock,
+            Rest = rest,
+        });
+        client.Subscribe(StreamChannel.Book, Instrument.Parse("ETH/USD"));
+        await client.StartAsync();
+        await WaitForRequestAsync(replay, r => r.Path.StartsWith("/api/v2/order_book/", StringComparison.Ordinal));
+        await client.StopAsync();
+
+        // The gate is asked before each request is sent: the replay can have seen no more than it let through.
+        var seen = replay.Server.Requests.Where(r => r.Venue == "bitstamp" && r.Path.StartsWith("/api/", StringComparison.Ordinal)).ToList();
+        Assert.Contains(seen, r => r.Path == "/api/v2/trading-pairs-info/");
+        Assert.InRange(seen.Count, 2, gate.Costs.Count);
+
+        // Every stream-only venue has a policy; Bybit's three streams share one REST provider (one IP limit).
+        Assert.All(VenueStreams.All.Where(v => v.RestVenue is null), v => Assert.NotNull(v.RestPolicy));
+        Assert.Equal("bitstamp", descriptor.RestPolicy!.Name);
+        Assert.Equal(["bybit"], VenueStreams.All.Where(v => v.Name.StartsWith("bybit", StringComparison.Ordinal)).Select(v => v.RestPolicy!.Name).Distinct());
+        Assert.Equal(100, VenueStreams.Get("bybit-linear").RestPolicy!.RateLimits.RequestsPerSecond);
+    }
+
     private static IEnumerable<ReplayRequest> RestRequests(ReplayHarness replay)
         => replay.Server.Requests.Where(r => r.Venue == "binance" && r.Path.StartsWith("/api/", StringComparison.Ordinal));
 

@@ -19,6 +19,8 @@ namespace CryptoRun.Cli.Commands;
 /// trades with volume, VWAP, taker buy/sell and the largest trade, freshness); with <c>--stream</c>, the hot tier for N
 /// minutes: trades, top of book, spread, freshness, message rate, reconnects, gaps and checksum status, as a live view
 /// (Spectre.Console Live) on a terminal, a summary table otherwise, or one JSON line per event with <c>--format jsonl</c>.
+/// The stream's REST calls go through the venue's provider gate; the stream exits 3 when it never opened or the venue
+/// banned us during it, 0 when it streamed (failures it recovered from are counted and shown).
 /// </summary>
 internal static class ProbeDataCommand
 {

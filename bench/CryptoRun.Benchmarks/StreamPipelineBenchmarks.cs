@@ -2,6 +2,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using CryptoRun.Books;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 using CryptoRun.Replay;
 using CryptoRun.Replay.Recordings;
 using CryptoRun.Streaming;
@@ -135,7 +136,7 @@ public class StreamPipelineBenchmarks
         {
             var catalog = new MarketCatalog(protocol.Venue, markets);
             using var http = new HttpClient();
-            var client = new StreamClient(protocol, _ => Task.FromResult(catalog), new StreamClientOptions { RestHttp = http, ConsumerBufferSize = 1 << 16 });
+            var client = new StreamClient(protocol, _ => Task.FromResult(catalog), new StreamClientOptions { Rest = VenueConnection.Direct(http, TimeProvider.System), ConsumerBufferSize = 1 << 16 });
             var subscribers = new List<StreamSubscriber>();
             foreach (var market in markets)
             {

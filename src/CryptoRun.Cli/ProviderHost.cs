@@ -2,7 +2,6 @@ using CryptoRun.Configuration;
 using CryptoRun.Providers;
 using CryptoRun.Resilience;
 using CryptoRun.Venues;
-using CryptoRun.Venues.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -20,9 +19,12 @@ internal sealed class ProviderHost : IDisposable
     internal const string DefaultConfigPath = "config/providers.yaml";
 
     private readonly ServiceProvider _services;
+    private readonly Dictionary<string, ProviderGate> _streamOnlyGates = new(StringComparer.Ordinal);
+    private readonly CliEnvironment _environment;
 
-    private ProviderHost(ProvidersConfig config, ServiceProvider services, ProviderRegistry registry, ProviderRouter router, ILoggerFactory logging)
+    private ProviderHost(CliEnvironment environment, ProvidersConfig config, ServiceProvider services, ProviderRegistry registry, ProviderRouter router, ILoggerFactory logging)
     {
+        _environment = environment;
         Config = config;
         _services = services;
         Registry = registry;
@@ -112,7 +114,7 @@ internal sealed class ProviderHost : IDisposable
             registry.Register(descriptor.Create(new VenueConnection(factory.CreateClient(descriptor.Name), environment.Time, gate)), gate);
         }
 
-        return new ProviderHost(config, provider, registry, new ProviderRouter(registry, config.Chains, environment.Time), logging);
+        return new ProviderHost(environment, config, provider, registry, new ProviderRouter(registry, config.Chains, environment.Time), logging);
     }
 
     /// <summary>A provider by name.</summary>
@@ -129,8 +131,46 @@ internal sealed class ProviderHost : IDisposable
     /// <returns>The client.</returns>
     internal HttpClient HttpClient(string name) => _services.GetRequiredService<IHttpClientFactory>().CreateClient(name);
 
+    /// <summary>
+    /// A provider's REST connection for the hot tier (book snapshots): the provider's client and the very gate its connector
+    /// sends through, so the stream's requests and the connector's share weights, <c>Retry-After</c>, ban and breaker.
+    /// </summary>
+    /// <param name="name">The provider name.</param>
+    /// <returns>The connection.</returns>
+    /// <exception cref="UsageException">No provider has that name.</exception>
+    internal VenueConnection RestConnection(string name)
+        => Registry.TryGet(name, out var registered)
+            ? new VenueConnection(HttpClient(name), _environment.Time, registered.Gate)
+            : throw new UsageException($"--venue '{name}' is not a venue CryptoRun knows: use one of {string.Join(", ", Registry.Names)}");
+
+    /// <summary>
+    /// The gate of a stream-only venue's REST API (its descriptor's <see cref="StreamVenueDescriptor.RestPolicy"/>): one per
+    /// REST provider name in the process, kept and disposed by the host, for its market metadata and book snapshots alike.
+    /// </summary>
+    /// <param name="stream">The stream-only venue.</param>
+    /// <returns>The gate.</returns>
+    internal ProviderGate StreamOnlyGate(StreamVenueDescriptor stream)
+    {
+        var policy = stream.RestPolicy ?? throw new ArgumentException($"{stream.Name} has a REST connector; use its gate", nameof(stream));
+        lock (_streamOnlyGates)
+        {
+            if (!_streamOnlyGates.TryGetValue(policy.Name, out var gate))
+            {
+                gate = new ProviderGate(policy, _environment.Time);
+                _streamOnlyGates[policy.Name] = gate;
+            }
+
+            return gate;
+        }
+    }
+
     public void Dispose()
     {
+        foreach (var gate in _streamOnlyGates.Values)
+        {
+            gate.Dispose();
+        }
+
         Router.Dispose();
         Registry.Dispose();
         Logging.Dispose();

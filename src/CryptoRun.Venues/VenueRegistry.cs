@@ -3,7 +3,6 @@ using CryptoRun.Venues.Binance;
 using CryptoRun.Venues.Coinbase;
 using CryptoRun.Venues.CoinGecko;
 using CryptoRun.Venues.CoinPaprika;
-using CryptoRun.Venues.Common;
 using CryptoRun.Venues.DefiLlama;
 using CryptoRun.Venues.DexScreener;
 using CryptoRun.Venues.Hyperliquid;

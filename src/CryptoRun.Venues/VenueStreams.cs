@@ -1,4 +1,6 @@
 using CryptoRun.Domain;
+using CryptoRun.Providers;
+using CryptoRun.Resilience;
 using CryptoRun.Streaming;
 using CryptoRun.Venues.Binance;
 using CryptoRun.Venues.Bitstamp;
@@ -20,12 +22,22 @@ namespace CryptoRun.Venues;
 public sealed record StreamVenueDescriptor(string Name, string? RestVenue, Func<IStreamProtocol> Create)
 {
     /// <summary>
-    /// Fetches the venue's market metadata from its REST API, for a stream-only venue: the client's base address is
-    /// <see cref="RestBase"/> (or a replay venue's base). Throws <see cref="VenueException"/> subclasses: rate limited (429),
-    /// unavailable (transport, 5xx), request (other 4xx), data (a body that is not the venue's shape).
+    /// Fetches the venue's market metadata from its REST API, for a stream-only venue, through the connection's gate (build
+    /// it from <see cref="RestPolicy"/>): the client's base address is <see cref="RestBase"/> (or a replay venue's base).
+    /// Throws <see cref="VenueException"/> subclasses: rate limited (429, with its <c>Retry-After</c>), unavailable
+    /// (transport, 5xx), request (other 4xx), data (a body that is not the venue's shape), and
+    /// <see cref="ProviderUnavailableException"/> when the gate refuses without sending.
     /// </summary>
     /// <value>Null when <see cref="StreamVenueDescriptor.RestVenue"/> names a connector.</value>
-    public Func<HttpClient, CancellationToken, Task<MarketCatalog>>? FetchMarkets { get; init; }
+    public Func<VenueConnection, CancellationToken, Task<MarketCatalog>>? FetchMarkets { get; init; }
+
+    /// <summary>
+    /// The policy of a stream-only venue's REST API (its documented rate limits, breaker): the gate its market metadata and
+    /// REST book snapshots go through. Its <see cref="ProviderPolicy.Name"/> names the REST provider, which several streams
+    /// may share (<c>bybit</c> for <c>bybit</c>, <c>bybit-linear</c> and <c>bybit-v2</c>): one gate per name in a process.
+    /// </summary>
+    /// <value>Null when <see cref="StreamVenueDescriptor.RestVenue"/> names a connector (its gate is the connector's).</value>
+    public ProviderPolicy? RestPolicy { get; init; }
 
     /// <summary>The venue's real REST base URL: market metadata and, where the protocol takes them from REST, book snapshots.</summary>
     /// <value>Null when <see cref="StreamVenueDescriptor.RestVenue"/> names a connector (its base is the connector's).</value>
@@ -68,14 +80,16 @@ public static class VenueStreams
         new(CoinbaseAdvancedStreamProtocol.VenueName, "coinbase", () => new CoinbaseAdvancedStreamProtocol()),
         new("bybit", null, () => new BybitStreamProtocol(BybitCategory.Spot))
         {
-            FetchMarkets = (http, ct) => BybitMarkets.FetchV5Async(http, BybitCategory.Spot, ct),
+            FetchMarkets = (rest, ct) => BybitMarkets.FetchV5Async(rest, BybitCategory.Spot, ct),
             RestBase = BybitMarkets.RestBase,
+            RestPolicy = BybitMarkets.RestPolicy,
             ReplayConnection = "spot",
         },
         new("bybit-linear", null, () => new BybitStreamProtocol(BybitCategory.Linear))
         {
-            FetchMarkets = (http, ct) => BybitMarkets.FetchV5Async(http, BybitCategory.Linear, ct),
+            FetchMarkets = (rest, ct) => BybitMarkets.FetchV5Async(rest, BybitCategory.Linear, ct),
             RestBase = BybitMarkets.RestBase,
+            RestPolicy = BybitMarkets.RestPolicy,
             ReplayStream = "bybit",
             ReplayConnection = "linear",
         },
@@ -83,6 +97,7 @@ public static class VenueStreams
         {
             FetchMarkets = BybitMarkets.FetchV2Async,
             RestBase = BybitMarkets.RestBase,
+            RestPolicy = BybitMarkets.RestPolicy,
             ReplayStream = "bybit-legacy",
             ReplayConnection = "realtime_public",
         },
@@ -90,11 +105,13 @@ public static class VenueStreams
         {
             FetchMarkets = KrakenFuturesMarkets.FetchAsync,
             RestBase = KrakenFuturesMarkets.RestBase,
+            RestPolicy = KrakenFuturesMarkets.RestPolicy,
         },
         new(BitstampStreamProtocol.VenueName, null, () => new BitstampStreamProtocol())
         {
             FetchMarkets = BitstampMarkets.FetchAsync,
             RestBase = BitstampStreamProtocol.DefaultRestBaseAddress,
+            RestPolicy = BitstampMarkets.RestPolicy,
         },
     ];
 

@@ -19,6 +19,8 @@ namespace CryptoRun.Cli.Commands;
 /// trades with volume, VWAP, taker buy/sell and the largest trade, freshness); with <c>--stream</c>, the hot tier for N
 /// minutes: trades, top of book, spread, freshness, message rate, reconnects, gaps and checksum status, as a live view
 /// (Spectre.Console Live) on a terminal, a summary table otherwise, or one JSON line per event with <c>--format jsonl</c>.
+/// The stream's REST calls go through the venue's provider gate; the stream exits 3 when it never opened or the venue
+/// banned us during it, 0 when it streamed (failures it recovered from are counted and shown).
 /// </summary>
 internal static class ProbeDataCommand
 {
@@ -90,16 +92,21 @@ internal static class ProbeDataCommand
         using var streamOnlyHttp = streamOnlyServices?.GetRequiredService<IHttpClientFactory>().CreateClient(streamOnly!.Name);
         var restName = streamVenue?.RestVenue ?? streamOnly?.Name ?? request.Venue.ToLowerInvariant();
         var rest = streamOnly is not null
-            ? new StreamOnlyMarkets(streamOnly, streamOnlyHttp!, environment.Time)
+            ? new StreamOnlyMarkets(streamOnly, new VenueConnection(streamOnlyHttp!, environment.Time, host.StreamOnlyGate(streamOnly)))
             : host.Connect(restName) as IExchangeNativeProvider ?? throw new UsageException($"--venue {request.Venue}: not an exchange (probe data reads books and trades)");
         var markets = await rest.GetMarketsAsync(cancellationToken);
         var instrument = ResolvePair(markets, request.Pair);
-        using var restHttp = streamOnly is null ? host.HttpClient(restName) : null;
+
+        // The stream's REST calls (book snapshots) go through the same gate as the venue's connector (or, for a stream-only
+        // venue, as its market metadata): one set of weights, one Retry-After, one ban, one breaker in the process.
+        var restConnection = streamOnly is not null
+            ? new VenueConnection(streamOnlyHttp!, environment.Time, host.StreamOnlyGate(streamOnly))
+            : host.RestConnection(restName);
         var options = new StreamClientOptions
         {
             Endpoint = WebSocketEndpoint(request, host, restName, streamVenue, streamOnlyHttp?.BaseAddress),
             Time = environment.Time,
-            RestHttp = restHttp ?? streamOnlyHttp,
+            Rest = restConnection,
             TradeBackfill = rest as ITradeProvider,
         };
         var venueName = streamVenue?.Name ?? restName; // coinbase-advanced streams with coinbase's catalog
@@ -359,12 +366,17 @@ internal static class ProbeDataCommand
                 ["events"] = view.Events,
                 ["trades"] = view.Trades,
                 ["frames"] = health.Frames,
+                ["connect_attempts"] = health.ConnectAttempts,
+                ["connect_failures"] = health.ConnectFailures,
+                ["last_connect_error"] = health.LastConnectError,
                 ["reconnects"] = health.Reconnects,
                 ["gaps"] = view.Gaps,
                 ["checksum_passes"] = stream.BookStats.ChecksumPasses,
                 ["checksum_failures"] = stream.BookStats.ChecksumFailures,
                 ["resyncs"] = stream.BookStats.Resyncs,
                 ["parse_errors"] = health.ParseErrors,
+                ["banned_until"] = health.BannedUntil?.ToString("O", CultureInfo.InvariantCulture),
+                ["last_error"] = health.LastError,
             }));
         }
         else if (!environment.Interactive)
@@ -373,7 +385,30 @@ internal static class ProbeDataCommand
         }
 
         await facade.StopAsync();
+        ThrowUnlessStreamed(venue, health, environment.Time.GetUtcNow());
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The probe's verdict, through the CLI's one error edge (exit 3): a stream that never opened fails with its last
+    /// connect error; a venue that banned us during the stream fails with the ban's end. Intermittent failures that
+    /// recovered (failed attempts, reconnects, failed snapshot fetches) are counted and shown, and the probe exits 0.
+    /// </summary>
+    private static void ThrowUnlessStreamed(string venue, StreamHealth health, DateTimeOffset now)
+    {
+        if (health.BannedUntil is { } until)
+        {
+            throw new VenueBannedException(venue, $"{venue}: the venue banned this IP during the stream (HTTP 418) until {TimeRange.Format(until.ToUnixTimeMilliseconds())}")
+            {
+                RetryAfter = until > now ? until - now : TimeSpan.Zero,
+            };
+        }
+
+        if (!health.EverOpened)
+        {
+            var why = health.LastConnectError ?? "no connection opened before the probe ended";
+            throw new VenueUnavailableException(venue, $"{venue}: the stream never opened ({health.ConnectAttempts} connect attempts, {health.ConnectFailures} failed); last connect error: {why}");
+        }
     }
 
     private static string Jsonl(StreamEvent item)
@@ -528,7 +563,12 @@ internal static class ProbeDataCommand
             status.AddRow("spread", Markup.Escape(spread is { } s ? $"{Text(s.Absolute)} ({s.Bps:0.00} bps)" : "-"));
             status.AddRow("freshness", Markup.Escape($"{light} last event {(age is { } x ? $"{x.TotalSeconds:0.0} s ago" : "none yet")}"));
             status.AddRow("messages", Markup.Escape($"{health.Frames} frames, {Events} events ({(elapsed > 0 ? health.Frames / elapsed : 0):0} frames/s)"));
+            status.AddRow("connects", Markup.Escape($"{health.ConnectAttempts} attempts, {health.ConnectFailures} failed{(health.LastConnectError is { } connectError ? $" (last: {connectError})" : "")}"));
             status.AddRow("reconnects / gaps", $"{health.Reconnects} / {Gaps}");
+            if (health.BannedUntil is { } bannedUntil)
+            {
+                status.AddRow("banned", Markup.Escape($"by the venue until {TimeRange.Format(bannedUntil.ToUnixTimeMilliseconds())}"));
+            }
             status.AddRow("CVD (taker buy - sell)", Markup.Escape(Text(_cvd.Cumulative)));
             status.AddRow("whale trades", Markup.Escape(_lastWhale is { } w ? $"{_whaleCount}, last {Text(w.Trade.Size)} @ {Text(w.Trade.Price)} ({w.Rules})" : _whaleCount.ToString(CultureInfo.InvariantCulture)));
             status.AddRow("checksums", Markup.Escape($"{books.ChecksumPasses} passed, {books.ChecksumFailures} failed, {books.Resyncs} resyncs"));

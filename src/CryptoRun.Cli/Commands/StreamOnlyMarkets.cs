@@ -6,9 +6,10 @@ namespace CryptoRun.Cli.Commands;
 
 /// <summary>
 /// A stream-only venue's market metadata as the facade's REST side (<see cref="IExchangeNativeProvider"/>): markets only,
-/// from the stream descriptor's metadata fetch, loaded once per command. It serves no klines, trades or books.
+/// from the stream descriptor's metadata fetch through the venue's gate (<paramref name="rest"/>, the one its book
+/// snapshots use too), loaded once per command. It serves no klines, trades or books.
 /// </summary>
-internal sealed class StreamOnlyMarkets(StreamVenueDescriptor stream, HttpClient http, TimeProvider time) : IExchangeNativeProvider
+internal sealed class StreamOnlyMarkets(StreamVenueDescriptor stream, VenueConnection rest) : IExchangeNativeProvider
 {
     private readonly Lock _gate = new();
     private Task<MarketCatalog>? _catalog;
@@ -19,9 +20,9 @@ internal sealed class StreamOnlyMarkets(StreamVenueDescriptor stream, HttpClient
 
     public async Task<Provenance> ProbeAsync(CancellationToken cancellationToken = default)
     {
-        var started = time.GetTimestamp();
+        var started = rest.Time.GetTimestamp();
         await GetMarketsAsync(cancellationToken).ConfigureAwait(false);
-        return new Provenance(Name, "market metadata", null, (long)time.GetElapsedTime(started).TotalMilliseconds, time.GetUtcNow());
+        return new Provenance(Name, "market metadata", null, (long)rest.Time.GetElapsedTime(started).TotalMilliseconds, rest.Time.GetUtcNow());
     }
 
     public Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default)
@@ -30,7 +31,7 @@ internal sealed class StreamOnlyMarkets(StreamVenueDescriptor stream, HttpClient
         {
             if (_catalog is null || _catalog.IsFaulted || _catalog.IsCanceled)
             {
-                _catalog = stream.FetchMarkets!(http, cancellationToken);
+                _catalog = stream.FetchMarkets!(rest, cancellationToken);
             }
 
             return _catalog;

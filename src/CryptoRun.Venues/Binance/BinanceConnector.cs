@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using CryptoRun.Domain;
 using CryptoRun.Providers;
+using CryptoRun.Resilience;
 using CryptoRun.Venues.Common;
 
 namespace CryptoRun.Venues.Binance;
@@ -150,7 +151,9 @@ public sealed class BinanceConnector : IKlineProvider, ITradeProvider, IOrderBoo
     internal async Task<Market> MarketAsync(Instrument instrument, CancellationToken cancellationToken)
         => (await GetMarketsAsync(cancellationToken).ConfigureAwait(false)).Get(instrument);
 
-    private void RecordWeight(HttpResponseHeaders headers)
+    /// <summary>Resyncs the gate's budget windows from an answer's <c>X-MBX-USED-WEIGHT-(n)(S|M|H|D)</c> headers (every answer, failed or not).</summary>
+    /// <returns>The used weight per window key (<c>1M</c>), or null when the answer has no such header.</returns>
+    internal static Dictionary<string, int>? SyncUsedWeight(IRequestGate gate, HttpResponseHeaders headers)
     {
         Dictionary<string, int>? used = null;
         foreach (var header in headers)
@@ -161,11 +164,16 @@ public sealed class BinanceConnector : IKlineProvider, ITradeProvider, IOrderBoo
                 used ??= new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
                 var key = header.Key["X-MBX-USED-WEIGHT-".Length..].ToUpperInvariant();
                 used[key] = weight;
-                _http.Gate.SyncUsed(key, weight);
+                gate.SyncUsed(key, weight);
             }
         }
 
-        if (used is not null)
+        return used;
+    }
+
+    private void RecordWeight(HttpResponseHeaders headers)
+    {
+        if (SyncUsedWeight(_http.Gate, headers) is { } used)
         {
             UsedWeight = used;
         }

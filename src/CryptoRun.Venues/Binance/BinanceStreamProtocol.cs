@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using CryptoRun.Books;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 using CryptoRun.Streaming;
 using CryptoRun.Venues.Common;
 
@@ -19,7 +19,7 @@ namespace CryptoRun.Venues.Binance;
 /// Limits from Binance's WebSocket documentation: 1024 streams per connection (USD-M 200), 300 connection attempts per
 /// 5 minutes per IP; Binance pings every 3 minutes and the client's WebSocket layer answers, so no application ping.
 /// </remarks>
-public sealed class BinanceStreamProtocol : IStreamProtocol
+public sealed class BinanceStreamProtocol : IRestSnapshotProtocol
 {
     private readonly BinanceApi _api;
 
@@ -46,9 +46,6 @@ public sealed class BinanceStreamProtocol : IStreamProtocol
 
     /// <inheritdoc />
     public StreamLimits Limits { get; }
-
-    /// <inheritdoc />
-    public bool BookSnapshotFromRest => true;
 
     /// <inheritdoc />
     public int BookDepth => 0;
@@ -106,22 +103,33 @@ public sealed class BinanceStreamProtocol : IStreamProtocol
     public IReadOnlyList<string> ResubscribeBookMessages(VenueSubscription book) => [];
 
     /// <inheritdoc />
-    /// <remarks>Source: <c>GET /api/v3/depth?symbol=S&amp;limit=1000</c> (weight 50) or <c>GET /fapi/v1/depth?symbol=S&amp;limit=1000</c> (weight 20).</remarks>
-    public async Task FetchBookSnapshotAsync(HttpClient http, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Source: <c>GET /api/v3/depth?symbol=S&amp;limit=1000</c> (weight 50) or <c>GET /fapi/v1/depth?symbol=S&amp;limit=1000</c>
+    /// (weight 20), stated to the gate; Binance's error codes are read as the connector reads them, and the answer's
+    /// <c>X-MBX-USED-WEIGHT-*</c> headers resync the gate's budget, whatever the status.
+    /// </remarks>
+    public async Task FetchBookSnapshotAsync(VenueConnection rest, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(rest);
         ArgumentNullException.ThrowIfNull(book);
         ArgumentNullException.ThrowIfNull(into);
-        var path = string.Create(CultureInfo.InvariantCulture, $"{_api.PathPrefix.TrimStart('/')}/depth?symbol={book.StreamSymbol}&limit={_api.DepthLimitFor(1000)}");
-        using var response = await http.GetAsync(new Uri(path, UriKind.Relative), cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            var text = Encoding.UTF8.GetString(body);
-            throw new VenueException(Venue, $"GET {path}: {(int)response.StatusCode} {text[..Math.Min(text.Length, 200)]}", isTransient: (int)response.StatusCode is 429 or >= 500);
-        }
-
-        BinanceBookSync.ParseSnapshot(body, book.StreamSymbol, into);
+        var http = new VenueHttp(
+            Venue,
+            rest,
+            (status, body, endpoint) => BinanceParser.ReadError(Venue, status, body, endpoint),
+            headers => BinanceConnector.SyncUsedWeight(rest.Gate, headers));
+        var limit = _api.DepthLimitFor(1000);
+        var path = Query.Build($"{_api.PathPrefix}/depth", ("symbol", book.StreamSymbol), ("limit", limit));
+        await http.GetAsync(
+            path,
+            null,
+            body =>
+            {
+                BinanceBookSync.ParseSnapshot(body, book.StreamSymbol, into);
+                return true;
+            },
+            cancellationToken,
+            _api.DepthWeight(limit)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
+using CryptoRun.Resilience;
 using CryptoRun.Venues.Common;
 
 namespace CryptoRun.Venues.Bitstamp;
@@ -12,9 +14,22 @@ namespace CryptoRun.Venues.Bitstamp;
 /// </remarks>
 internal static class BitstampMarkets
 {
+    /// <summary>The gate's policy for Bitstamp's REST API (provider <c>bitstamp</c>): market metadata and book snapshots.</summary>
+    /// <remarks>
+    /// Source: Bitstamp API v2 documentation, "Request limits" (bitstamp.net/api): 400 requests per second, and a default
+    /// threshold of 10,000 requests per 10 minutes. Kept here as 200 per second paced and 900 per UTC minute, so any
+    /// 10 minutes (at most 11 minute windows) stay under 10,000.
+    /// </remarks>
+    internal static ProviderPolicy RestPolicy { get; } = new()
+    {
+        Name = BitstampStreamProtocol.VenueName,
+        BaseUrl = BitstampStreamProtocol.DefaultRestBaseAddress,
+        RateLimits = new RateLimitOptions { RequestsPerSecond = 200, RequestsPerMinute = 900 },
+    };
+
     /// <summary>Fetches the trading pairs.</summary>
-    internal static Task<MarketCatalog> FetchAsync(HttpClient http, CancellationToken cancellationToken)
-        => MarketMetadata.FetchAsync(http, BitstampStreamProtocol.VenueName, "/api/v2/trading-pairs-info/", Parse, cancellationToken);
+    internal static Task<MarketCatalog> FetchAsync(VenueConnection rest, CancellationToken cancellationToken)
+        => MarketMetadata.FetchAsync(rest, BitstampStreamProtocol.VenueName, "/api/v2/trading-pairs-info/", Parse, cancellationToken);
 
     /// <summary>Parses the pairs array.</summary>
     /// <exception cref="FormatException">The body is not an array.</exception>

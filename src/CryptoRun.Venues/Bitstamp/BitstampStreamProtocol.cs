@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CryptoRun.Books;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 using CryptoRun.Streaming;
 using CryptoRun.Venues.Common;
 
@@ -19,13 +20,10 @@ namespace CryptoRun.Venues.Bitstamp;
 /// produce nothing. Bitstamp documents no WebSocket connection or subscription limits; the limits here are
 /// conservative.
 /// </remarks>
-/// <param name="time">The clock of REST snapshot provenance; <see cref="TimeProvider.System"/> when null.</param>
-public sealed class BitstampStreamProtocol(TimeProvider? time = null) : IStreamProtocol
+public sealed class BitstampStreamProtocol : IRestSnapshotProtocol
 {
     /// <summary>The venue name.</summary>
     public const string VenueName = "bitstamp";
-
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <summary>Bitstamp's real REST base, for <see cref="FetchBookSnapshotAsync"/>'s client.</summary>
     public static Uri DefaultRestBaseAddress { get; } = new("https://www.bitstamp.net/");
@@ -38,9 +36,6 @@ public sealed class BitstampStreamProtocol(TimeProvider? time = null) : IStreamP
 
     /// <summary>100 channels per connection, 5 connections, 5 connects per 10 seconds (Bitstamp documents none).</summary>
     public StreamLimits Limits { get; } = new(100, 5, 5, TimeSpan.FromSeconds(10));
-
-    /// <inheritdoc />
-    public bool BookSnapshotFromRest => true;
 
     /// <inheritdoc />
     public int BookDepth => 0;
@@ -78,24 +73,25 @@ public sealed class BitstampStreamProtocol(TimeProvider? time = null) : IStreamP
         return subscriptions.Select(s => Request("bts:subscribe", ChannelName(s.Channel, s.StreamSymbol))).Distinct(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Empty: the book's snapshot comes from REST (<see cref="BookSnapshotFromRest"/>).</summary>
+    /// <summary>Empty: the book's snapshot comes from REST (<see cref="FetchBookSnapshotAsync"/>).</summary>
     /// <param name="book">The book subscription.</param>
     /// <returns>No frames.</returns>
     public IReadOnlyList<string> ResubscribeBookMessages(VenueSubscription book) => [];
 
-    /// <summary>Fetches <c>GET /api/v2/order_book/{pair}</c> into <paramref name="into"/> (sequence = its <c>microtimestamp</c>).</summary>
-    /// <param name="http">A client whose base address is Bitstamp's REST base (<see cref="DefaultRestBaseAddress"/>) or a replay venue's.</param>
+    /// <summary>Fetches <c>GET /api/v2/order_book/{pair}</c> into <paramref name="into"/> (sequence = its <c>microtimestamp</c>), as one request through the gate.</summary>
+    /// <param name="rest">Bitstamp's REST connection: a client whose base address is Bitstamp's REST base (<see cref="DefaultRestBaseAddress"/>) or a replay venue's, the clock, and the gate.</param>
     /// <param name="book">The book subscription.</param>
     /// <param name="into">Filled with the snapshot.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>A task that completes when <paramref name="into"/> is filled.</returns>
     /// <exception cref="VenueException">Bitstamp refused or answered with an error; <see cref="VenueDataException"/> for a malformed body.</exception>
-    public async Task FetchBookSnapshotAsync(HttpClient http, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default)
+    /// <exception cref="ProviderUnavailableException">The gate refused without sending (circuit open, budget spent).</exception>
+    public async Task FetchBookSnapshotAsync(VenueConnection rest, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(rest);
         ArgumentNullException.ThrowIfNull(book);
         ArgumentNullException.ThrowIfNull(into);
-        var venue = new VenueHttp(VenueName, VenueConnection.Direct(http, _time), static (_, _, _) => null);
+        var venue = new VenueHttp(VenueName, rest, static (_, _, _) => null);
         var path = $"/api/v2/order_book/{Uri.EscapeDataString(book.StreamSymbol)}";
         await venue.GetAsync(path, null, body =>
         {

@@ -38,9 +38,6 @@ public sealed class BybitLegacyStreamProtocol : IStreamProtocol
     public StreamLimits Limits { get; } = new(100, 20, 500, TimeSpan.FromMinutes(5));
 
     /// <inheritdoc />
-    public bool BookSnapshotFromRest => false;
-
-    /// <inheritdoc />
     /// <value>25: <c>orderBookL2_25</c>.</value>
     public int BookDepth => 25;
 
@@ -91,11 +88,6 @@ public sealed class BybitLegacyStreamProtocol : IStreamProtocol
         var topic = Topic(book with { Channel = StreamChannel.Book });
         return [BybitStreamProtocol.Request("unsubscribe", [topic]), BybitStreamProtocol.Request("subscribe", [topic])];
     }
-
-    /// <inheritdoc />
-    /// <exception cref="NotSupportedException">Always: snapshots are in-stream.</exception>
-    public Task FetchBookSnapshotAsync(HttpClient http, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("Bybit v2 sends order book snapshots on the stream; there is no REST snapshot step");
 
     /// <inheritdoc />
     /// <returns>A <see cref="BybitLegacyBookSync"/>.</returns>

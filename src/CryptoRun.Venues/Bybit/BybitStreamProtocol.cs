@@ -85,9 +85,6 @@ public sealed class BybitStreamProtocol : IStreamProtocol
     public StreamLimits Limits { get; } = new(100, 20, 500, TimeSpan.FromMinutes(5));
 
     /// <inheritdoc />
-    public bool BookSnapshotFromRest => false;
-
-    /// <inheritdoc />
     /// <value>The subscribed <c>orderbook</c> depth (default 200).</value>
     public int BookDepth { get; }
 
@@ -156,11 +153,6 @@ public sealed class BybitStreamProtocol : IStreamProtocol
         var topic = Topic(book with { Channel = StreamChannel.Book });
         return [Request("unsubscribe", [topic]), Request("subscribe", [topic])];
     }
-
-    /// <inheritdoc />
-    /// <exception cref="NotSupportedException">Always: Bybit sends book snapshots in-stream.</exception>
-    public Task FetchBookSnapshotAsync(HttpClient http, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("Bybit v5 sends order book snapshots on the stream; there is no REST snapshot step");
 
     /// <inheritdoc />
     /// <returns>A <see cref="BybitBookSync"/>.</returns>

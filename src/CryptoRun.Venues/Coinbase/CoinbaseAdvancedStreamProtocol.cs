@@ -42,9 +42,6 @@ public sealed class CoinbaseAdvancedStreamProtocol : IStreamProtocol
     public StreamLimits Limits { get; } = new(100, 10, 8, TimeSpan.FromSeconds(1));
 
     /// <inheritdoc />
-    public bool BookSnapshotFromRest => false;
-
-    /// <inheritdoc />
     public int BookDepth => 0;
 
     /// <summary>Null: the <c>heartbeats</c> channel and WebSocket pings keep the connection alive.</summary>
@@ -96,16 +93,6 @@ public sealed class CoinbaseAdvancedStreamProtocol : IStreamProtocol
         ArgumentNullException.ThrowIfNull(book);
         return [Request("unsubscribe", "level2", [book.StreamSymbol]), Request("subscribe", "level2", [book.StreamSymbol])];
     }
-
-    /// <summary>Not supported: the stream sends its own snapshots.</summary>
-    /// <param name="http">Unused.</param>
-    /// <param name="book">Unused.</param>
-    /// <param name="into">Unused.</param>
-    /// <param name="cancellationToken">Unused.</param>
-    /// <returns>Never.</returns>
-    /// <exception cref="NotSupportedException">Always.</exception>
-    public Task FetchBookSnapshotAsync(HttpClient http, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("coinbase-advanced: level2 sends its own snapshots");
 
     /// <inheritdoc />
     public IBookSync CreateBookSync() => new CoinbaseAdvancedBookSync();

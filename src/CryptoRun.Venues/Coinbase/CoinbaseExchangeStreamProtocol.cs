@@ -33,9 +33,6 @@ public sealed class CoinbaseExchangeStreamProtocol : IStreamProtocol
     public StreamLimits Limits { get; } = new(100, 10, 8, TimeSpan.FromSeconds(1));
 
     /// <inheritdoc />
-    public bool BookSnapshotFromRest => false;
-
-    /// <inheritdoc />
     public int BookDepth => 0;
 
     /// <summary>Null: the <c>heartbeat</c> channel and WebSocket pings keep the connection alive.</summary>
@@ -94,16 +91,6 @@ public sealed class CoinbaseExchangeStreamProtocol : IStreamProtocol
         ArgumentNullException.ThrowIfNull(book);
         return [Request("unsubscribe", "level2_batch", [book.StreamSymbol]), Request("subscribe", "level2_batch", [book.StreamSymbol])];
     }
-
-    /// <summary>Not supported: the feed sends its own snapshots.</summary>
-    /// <param name="http">Unused.</param>
-    /// <param name="book">Unused.</param>
-    /// <param name="into">Unused.</param>
-    /// <param name="cancellationToken">Unused.</param>
-    /// <returns>Never.</returns>
-    /// <exception cref="NotSupportedException">Always.</exception>
-    public Task FetchBookSnapshotAsync(HttpClient http, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("coinbase: level2 sends its own snapshots");
 
     /// <inheritdoc />
     public IBookSync CreateBookSync() => new CoinbaseExchangeBookSync();

@@ -7,19 +7,6 @@ using CryptoRun.Resilience;
 
 namespace CryptoRun.Venues.Common;
 
-/// <summary>What a connector is built on: an HTTP client pointed at the venue, a clock, and the provider's gate.</summary>
-/// <param name="Http">A client from <c>IHttpClientFactory</c> whose <c>BaseAddress</c> is the venue's base URL.</param>
-/// <param name="Time">The clock (latency, fetched-at, closed candles).</param>
-/// <param name="Gate">The provider's resilience gate; <see cref="OpenGate.Instance"/> for none.</param>
-public sealed record VenueConnection(HttpClient Http, TimeProvider Time, IRequestGate Gate)
-{
-    /// <summary>A connection without resilience (parsers' tests, one-off calls).</summary>
-    /// <param name="http">The client.</param>
-    /// <param name="time">The clock.</param>
-    /// <returns>The connection.</returns>
-    public static VenueConnection Direct(HttpClient http, TimeProvider time) => new(http, time, OpenGate.Instance);
-}
-
 /// <summary>A venue's answer: the body bytes, the headers, and the provenance of the call.</summary>
 /// <param name="Body">The response body, UTF-8 JSON.</param>
 /// <param name="Headers">Response headers (rate-limit headers such as <c>X-MBX-USED-WEIGHT-1M</c>).</param>

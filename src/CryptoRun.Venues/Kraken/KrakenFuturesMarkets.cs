@@ -1,5 +1,7 @@
 using System.Text.Json;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
+using CryptoRun.Resilience;
 using CryptoRun.Venues.Common;
 
 namespace CryptoRun.Venues.Kraken;
@@ -30,6 +32,19 @@ internal static class KrakenFuturesMarkets
     /// <summary>Kraken Futures' real REST base.</summary>
     internal static readonly Uri RestBase = new("https://futures.kraken.com/");
 
+    /// <summary>The gate's policy for Kraken Futures' REST API (provider <c>kraken-futures</c>).</summary>
+    /// <remarks>
+    /// Source: Kraken "Derivatives Rate Limits" (docs.kraken.com, futures rate limits): <c>/derivatives</c> endpoints may
+    /// spend a budget of 500 every 10 seconds; public endpoints (such as <c>instruments</c>) cost nothing against it. The
+    /// gate paces them as if each cost 1: 50 requests per second.
+    /// </remarks>
+    internal static ProviderPolicy RestPolicy { get; } = new()
+    {
+        Name = VenueName,
+        BaseUrl = RestBase,
+        RateLimits = new RateLimitOptions { RequestsPerSecond = 50 },
+    };
+
     private static readonly string[] Quotes = ["usdt", "usdc", "usd", "eur", "gbp", "jpy", "chf", "aud", "cad", "xbt", "eth"];
 
     private static readonly Dictionary<string, string> CommonAsset = new(StringComparer.OrdinalIgnoreCase)
@@ -39,8 +54,8 @@ internal static class KrakenFuturesMarkets
     };
 
     /// <summary>Fetches the instruments.</summary>
-    internal static Task<MarketCatalog> FetchAsync(HttpClient http, CancellationToken cancellationToken)
-        => MarketMetadata.FetchAsync(http, VenueName, "/derivatives/api/v3/instruments", Parse, cancellationToken);
+    internal static Task<MarketCatalog> FetchAsync(VenueConnection rest, CancellationToken cancellationToken)
+        => MarketMetadata.FetchAsync(rest, VenueName, "/derivatives/api/v3/instruments", Parse, cancellationToken);
 
     /// <summary>
     /// Parses <c>{"result":"success","instruments":[{"symbol":"pi_xbtusd","type":"futures_inverse","underlying":"rr_xbtusd",

@@ -36,9 +36,6 @@ public sealed class KrakenFuturesStreamProtocol : IStreamProtocol
     public StreamLimits Limits { get; } = new(100, 10, 30, TimeSpan.FromMinutes(1));
 
     /// <inheritdoc />
-    public bool BookSnapshotFromRest => false;
-
-    /// <inheritdoc />
     /// <value>0: the feed sends the whole book.</value>
     public int BookDepth => 0;
 
@@ -99,11 +96,6 @@ public sealed class KrakenFuturesStreamProtocol : IStreamProtocol
         ArgumentNullException.ThrowIfNull(book);
         return [Request("unsubscribe", "book", [book.StreamSymbol]), Request("subscribe", "book", [book.StreamSymbol])];
     }
-
-    /// <inheritdoc />
-    /// <exception cref="NotSupportedException">Always: Kraken Futures sends book snapshots in-stream.</exception>
-    public Task FetchBookSnapshotAsync(HttpClient http, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("Kraken Futures sends order book snapshots on the stream; there is no REST snapshot step");
 
     /// <inheritdoc />
     /// <returns>A <see cref="KrakenFuturesBookSync"/>.</returns>

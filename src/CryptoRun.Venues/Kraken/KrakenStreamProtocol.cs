@@ -30,9 +30,6 @@ public sealed class KrakenStreamProtocol(int bookDepth = 1000) : IStreamProtocol
     public StreamLimits Limits { get; } = new(50, 20, 60, TimeSpan.FromMinutes(10));
 
     /// <inheritdoc />
-    public bool BookSnapshotFromRest => false;
-
-    /// <inheritdoc />
     public int BookDepth { get; } = bookDepth is 10 or 25 or 100 or 500 or 1000
         ? bookDepth
         : throw new ArgumentOutOfRangeException(nameof(bookDepth), bookDepth, "Kraken book depth is 10, 25, 100, 500 or 1000");
@@ -73,10 +70,6 @@ public sealed class KrakenStreamProtocol(int bookDepth = 1000) : IStreamProtocol
         ArgumentNullException.ThrowIfNull(book);
         return [Request("unsubscribe", StreamChannel.Book, [book.StreamSymbol]), Request("subscribe", StreamChannel.Book, [book.StreamSymbol])];
     }
-
-    /// <inheritdoc />
-    public Task FetchBookSnapshotAsync(HttpClient http, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("Kraken sends its book snapshot on the stream when subscribed");
 
     /// <inheritdoc />
     public IBookSync CreateBookSync() => new KrakenBookSync();

@@ -29,9 +29,6 @@ public sealed class OkxStreamProtocol : IStreamProtocol
     public StreamLimits Limits { get; } = new(100, 20, 3, TimeSpan.FromSeconds(1));
 
     /// <inheritdoc />
-    public bool BookSnapshotFromRest => false;
-
-    /// <inheritdoc />
     public int BookDepth => 0;
 
     /// <inheritdoc />
@@ -66,10 +63,6 @@ public sealed class OkxStreamProtocol : IStreamProtocol
         ArgumentNullException.ThrowIfNull(book);
         return [Request("unsubscribe", [book]), Request("subscribe", [book])];
     }
-
-    /// <inheritdoc />
-    public Task FetchBookSnapshotAsync(HttpClient http, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default)
-        => throw new NotSupportedException("OKX sends its book snapshot on the stream when subscribed");
 
     /// <inheritdoc />
     public IBookSync CreateBookSync() => new OkxBookSync();

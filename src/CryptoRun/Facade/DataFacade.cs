@@ -13,7 +13,7 @@ namespace CryptoRun.Facade;
 /// <param name="Name">The venue name (<c>kraken</c>, <c>binance</c>...).</param>
 /// <param name="Rest">The venue's REST connector: market metadata, and the warm tier's klines, trades and books by its capabilities.</param>
 /// <param name="Stream">The venue's WebSocket protocol; null when the venue has no hot tier here.</param>
-/// <param name="StreamOptions">The stream client's options (endpoint, clock, REST client for snapshots, buffers); null for the defaults.</param>
+/// <param name="StreamOptions">The stream client's options (endpoint, clock, REST connection for book snapshots through the venue's gate, buffers); null for the defaults.</param>
 public sealed record FacadeVenue(string Name, IExchangeNativeProvider Rest, IStreamProtocol? Stream = null, StreamClientOptions? StreamOptions = null);
 
 /// <summary>Options of a <see cref="DataFacade"/>.</summary>

@@ -37,9 +37,10 @@ public sealed record BanWait(string Provider, DateTimeOffset Until, DateTimeOffs
 /// retry (exponential backoff with jitter, honouring <c>Retry-After</c>; each attempt re-enters
 /// everything below) → circuit breaker (<see cref="ProviderBreaker"/>) → request budget
 /// (<see cref="RequestBudget"/>: weights, windows, venue resync) and concurrency limit → the breaker's
-/// ticket (the order requests leave in) → per-attempt timeout → the request. Reads time only through the
-/// injected <see cref="TimeProvider"/>. With an <see cref="ISharedRateBudget"/>, each attempt also takes its
-/// weight from the cluster-wide waiting windows, so workers on one IP stay under the venue's limit together.
+/// ticket (the order requests leave in) → per-attempt timeout → the request. A 429's <c>Retry-After</c>
+/// holds every later attempt of any call until it has passed. Reads time only through the injected
+/// <see cref="TimeProvider"/>. With an <see cref="ISharedRateBudget"/>, each attempt also takes its weight
+/// from the cluster-wide waiting windows, so workers on one IP stay under the venue's limit together.
 /// </summary>
 /// <remarks>
 /// A ban (HTTP 418, learned from any answer, the market metadata's included, or met at the breaker because
@@ -66,6 +67,7 @@ public sealed class ProviderGate : IRequestGate, IDisposable
     private string? _lastError;
     private FetchStatus _lastHealth = FetchStatus.Ok;
     private DateTimeOffset _updatedAt;
+    private long _retryAfterUntilTicks;
 
     /// <summary>Builds the gate.</summary>
     /// <param name="policy">The provider's policy (budgets, breaker, timeout, default retries).</param>
@@ -333,6 +335,57 @@ public sealed class ProviderGate : IRequestGate, IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the <c>Retry-After</c> of the provider's last 429 has passed, so that no request of any call goes out
+    /// before the venue allows it (Binance bans an IP that sends anything inside that window).
+    /// </summary>
+    /// <exception cref="ProviderUnavailableException">The wait would end after the caller's deadline; nothing was sent.</exception>
+    private async ValueTask WaitOutRetryAfterAsync(DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        var ticks = Interlocked.Read(ref _retryAfterUntilTicks);
+        if (ticks == 0)
+        {
+            return;
+        }
+
+        var until = new DateTimeOffset(ticks, TimeSpan.Zero);
+        var wait = until - _time.GetUtcNow();
+        if (wait <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        if (deadline is { } last && last < until)
+        {
+            throw new ProviderUnavailableException(Provider, UnavailableReason.RateWindowPastDeadline, until,
+                $"{Provider}: the venue asked for no request before {TimeRange.Format(until.ToUnixTimeMilliseconds())} (Retry-After of an HTTP 429), after the deadline; nothing was sent");
+        }
+
+        await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Remembers a 429's <c>Retry-After</c> for every later request of the provider.</summary>
+    private void NoteRetryAfter(Exception? error)
+    {
+        if (error is not VenueRateLimitedException { RetryAfter: { } after } || after <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var ticks = (_time.GetUtcNow() + after).UtcTicks;
+        var seen = Interlocked.Read(ref _retryAfterUntilTicks);
+        while (ticks > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _retryAfterUntilTicks, ticks, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
+    }
+
     private ValueTask<bool> ShouldRetry(RetryPredicateArguments<object> args)
     {
         if (args.Outcome.Exception is not { } error)
@@ -434,7 +487,7 @@ public sealed class ProviderGate : IRequestGate, IDisposable
         }
     }
 
-    /// <summary>Takes the request's weight from the budgets (local, then shared) and a concurrency slot before letting it through.</summary>
+    /// <summary>Waits out the last 429's <c>Retry-After</c>, takes the request's weight from the budgets (local, then shared) and a concurrency slot before letting it through; remembers a 429's <c>Retry-After</c> for every later request.</summary>
     private sealed class BudgetStrategy(ProviderGate gate, ConcurrencyLimiter concurrency) : ResilienceStrategy
     {
         protected override async ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
@@ -446,6 +499,7 @@ public sealed class ProviderGate : IRequestGate, IDisposable
             var settings = context.Properties.GetValue(SettingsKey, null);
             try
             {
+                await gate.WaitOutRetryAfterAsync(settings?.Deadline, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
                 await gate.AcquireAsync(cost.Weight, settings?.Deadline, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
             }
             catch (ProviderUnavailableException refused)
@@ -454,7 +508,19 @@ public sealed class ProviderGate : IRequestGate, IDisposable
             }
 
             using var slot = await concurrency.AcquireAsync(1, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
-            return await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
+            try
+            {
+                // A 429 may have come back to another call while this one waited for its slot.
+                await gate.WaitOutRetryAfterAsync(settings?.Deadline, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
+            }
+            catch (ProviderUnavailableException refused)
+            {
+                return Outcome.FromException<TResult>(refused);
+            }
+
+            var outcome = await callback(context, state).ConfigureAwait(context.ContinueOnCapturedContext);
+            gate.NoteRetryAfter(outcome.Exception);
+            return outcome;
         }
     }
 }

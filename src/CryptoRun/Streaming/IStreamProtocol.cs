@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using CryptoRun.Books;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 
 namespace CryptoRun.Streaming;
 
@@ -63,28 +64,11 @@ public interface IStreamProtocol
     /// <summary>
     /// The text frames that make the venue send a fresh snapshot of one book (unsubscribe then subscribe),
     /// so that book resyncs without disturbing the connection's other subscriptions. Empty when the venue's
-    /// snapshot comes from REST instead (<see cref="BookSnapshotFromRest"/>).
+    /// snapshot comes from REST instead (the protocol is an <see cref="IRestSnapshotProtocol"/>).
     /// </summary>
     /// <param name="book">The book subscription that lost sync.</param>
     /// <returns>The frames, in order.</returns>
     IReadOnlyList<string> ResubscribeBookMessages(VenueSubscription book);
-
-    /// <summary>True when the book's snapshot comes from REST and the stream sends only deltas (Binance's diff depth, Bitstamp's diff order book).</summary>
-    bool BookSnapshotFromRest { get; }
-
-    /// <summary>
-    /// Fetches a book's REST snapshot into <paramref name="into"/> (only when <see cref="BookSnapshotFromRest"/>;
-    /// others throw <see cref="NotSupportedException"/>). The stream client buffers the book's deltas meanwhile and
-    /// applies the snapshot with them by the venue's documented procedure.
-    /// </summary>
-    /// <param name="http">A client whose base address is the venue's REST base (the real one or a replay venue's).</param>
-    /// <param name="book">The book subscription.</param>
-    /// <param name="into">A cleared message to fill: <see cref="BookMessage.IsSnapshot"/> set, levels, and the snapshot's sequence (Binance <c>lastUpdateId</c>, Bitstamp <c>microtimestamp</c>).</param>
-    /// <param name="cancellationToken">Cancels the request.</param>
-    /// <returns>A task that completes when <paramref name="into"/> is filled.</returns>
-    /// <exception cref="VenueException">The venue refused or answered with an error.</exception>
-    /// <remarks>Source: Binance <c>GET /api/v3/depth</c> (USD-M <c>/fapi/v1/depth</c>), Bitstamp <c>GET /api/v2/order_book/{pair}</c>.</remarks>
-    Task FetchBookSnapshotAsync(HttpClient http, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default);
 
     /// <summary>The venue's rules for keeping a book in sync (sequence, checksum).</summary>
     /// <returns>A new sync for one book.</returns>
@@ -102,6 +86,27 @@ public interface IStreamProtocol
     /// <summary>Creates the frame reader of one connection.</summary>
     /// <returns>A parser; it may keep per-connection state (Kraken's channel ids).</returns>
     IStreamParser CreateParser();
+}
+
+/// <summary>
+/// A protocol whose books start from a REST snapshot while the stream sends only deltas (Binance's diff depth,
+/// Bitstamp's diff order book). The stream client buffers a book's deltas, fetches the snapshot through
+/// <see cref="StreamClientOptions.Rest"/> (the venue's gate: weights, <c>Retry-After</c>, bans, breaker; one fetch in
+/// flight per book, with backoff between failed fetches) and applies the two by the venue's documented procedure.
+/// Protocols whose snapshots come on the stream do not implement it.
+/// </summary>
+public interface IRestSnapshotProtocol : IStreamProtocol
+{
+    /// <summary>Fetches a book's REST snapshot into <paramref name="into"/>, as one request through <paramref name="rest"/>'s gate.</summary>
+    /// <param name="rest">The venue's REST connection: a client whose base address is the venue's REST base (the real one or a replay venue's), the clock, and the provider's gate.</param>
+    /// <param name="book">The book subscription.</param>
+    /// <param name="into">A cleared message to fill: levels, and the snapshot's sequence (Binance <c>lastUpdateId</c>, Bitstamp <c>microtimestamp</c>).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when <paramref name="into"/> is filled.</returns>
+    /// <exception cref="VenueException">The venue refused or answered with an error (typed: rate limited with its <c>Retry-After</c>, banned, unavailable, request, data).</exception>
+    /// <exception cref="ProviderUnavailableException">The gate refused without sending: banned, circuit open, budget spent.</exception>
+    /// <remarks>Source: Binance <c>GET /api/v3/depth</c> (USD-M <c>/fapi/v1/depth</c>), Bitstamp <c>GET /api/v2/order_book/{pair}</c>.</remarks>
+    Task FetchBookSnapshotAsync(VenueConnection rest, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Reads one venue's frames on one connection. Called only by that connection's receive loop.</summary>

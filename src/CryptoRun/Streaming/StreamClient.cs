@@ -41,6 +41,9 @@ public sealed class StreamClient : IAsyncDisposable
     private long _gaps;
     private long _lastFrameTicks;
     private string? _lastError;
+    private long _connectFailures;
+    private string? _lastConnectError;
+    private long _bannedUntilTicks;
 
     /// <summary>Creates a client for one venue; nothing connects before <see cref="StartAsync"/>.</summary>
     /// <param name="protocol">The venue's WebSocket protocol.</param>
@@ -221,6 +224,7 @@ public sealed class StreamClient : IAsyncDisposable
         }
 
         var last = Interlocked.Read(ref _lastFrameTicks);
+        var bannedUntil = Interlocked.Read(ref _bannedUntilTicks);
         return new StreamHealth(
             Venue,
             connections.Length,
@@ -235,7 +239,10 @@ public sealed class StreamClient : IAsyncDisposable
             BookStats.ChecksumPasses,
             BookStats.ChecksumFailures,
             BookStats.Resyncs,
-            dropped);
+            dropped,
+            Interlocked.Read(ref _connectFailures),
+            Volatile.Read(ref _lastConnectError),
+            bannedUntil == 0 ? null : new DateTimeOffset(bannedUntil, TimeSpan.Zero));
     }
 
     /// <summary>The instrument's streamed book now, when it is subscribed and in sync.</summary>
@@ -334,6 +341,30 @@ public sealed class StreamClient : IAsyncDisposable
     }
 
     internal void NoteError(string error) => Volatile.Write(ref _lastError, error);
+
+    internal void CountConnectFailure(string error)
+    {
+        Interlocked.Increment(ref _connectFailures);
+        Volatile.Write(ref _lastConnectError, error);
+        NoteError(error);
+    }
+
+    /// <summary>Keeps the latest end of a ban the client's REST calls learned of.</summary>
+    internal void NoteBan(DateTimeOffset until)
+    {
+        var ticks = until.UtcTicks;
+        var seen = Interlocked.Read(ref _bannedUntilTicks);
+        while (ticks > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _bannedUntilTicks, ticks, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
+    }
 
     private void StartConnection(IEnumerable<StreamSubscription> subscriptions)
     {

@@ -10,9 +10,22 @@ public sealed class StreamClientOptions
     /// <value>Null (default) for the venue's real endpoint (<see cref="IStreamProtocol.DefaultEndpoint"/>); a replay venue's <c>ws://127.0.0.1:PORT/ws/NAME</c> to replay recordings.</value>
     public Uri? Endpoint { get; init; }
 
-    /// <summary>An HTTP client whose base address is the venue's REST base, for REST book snapshots (Binance, Bitstamp).</summary>
+    /// <summary>
+    /// The venue's REST connection for REST book snapshots (protocols that are <see cref="IRestSnapshotProtocol"/>s: Binance,
+    /// Bitstamp): a client whose base address is the venue's REST base, the clock, and the provider's gate. Give it the
+    /// gate the venue's REST connector uses, so the stream's requests count against the same weights, wait out the same
+    /// <c>Retry-After</c>, respect the same ban and breaker, and a ban learned by either stops both.
+    /// </summary>
     /// <value>Null (default): book subscriptions of a venue whose snapshots come from REST are refused at start.</value>
-    public HttpClient? RestHttp { get; init; }
+    public VenueConnection? Rest { get; init; }
+
+    /// <summary>The first wait after a failed REST snapshot fetch; it doubles per failed fetch, with jitter, up to <see cref="MaxSnapshotRetryDelay"/>, and is never shorter than the venue's <c>Retry-After</c>, a ban's or an open breaker's end.</summary>
+    /// <value>1 second by default.</value>
+    public TimeSpan SnapshotRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest backoff between failed REST snapshot fetches (a longer <c>Retry-After</c> or ban is still waited out in full).</summary>
+    /// <value>60 seconds by default.</value>
+    public TimeSpan MaxSnapshotRetryDelay { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Supplies trades lost in a disconnect window from the venue's REST recent-trades endpoint.</summary>
     /// <value>Null (default): no backfill; the gap event then says <c>Backfilled = null</c>.</value>
@@ -38,7 +51,11 @@ public sealed class StreamClientOptions
     /// <value>30 seconds by default.</value>
     public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long a book may wait for its resync snapshot before the whole connection is reopened.</summary>
+    /// <summary>
+    /// How long a book may wait for its resync snapshot on the stream (after a resubscribe) before the whole connection is
+    /// reopened. Books whose snapshot comes from REST are not timed: their fetch retries with backoff through the gate, and
+    /// reopening the socket would not end a REST ban or an open breaker.
+    /// </summary>
     /// <value>15 seconds by default.</value>
     public TimeSpan ResyncTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -58,6 +75,7 @@ public sealed class StreamClientOptions
                  {
                      (StaleAfter, nameof(StaleAfter)), (ReconnectDelay, nameof(ReconnectDelay)), (MaxReconnectDelay, nameof(MaxReconnectDelay)),
                      (ResyncTimeout, nameof(ResyncTimeout)), (ConnectTimeout, nameof(ConnectTimeout)),
+                     (SnapshotRetryDelay, nameof(SnapshotRetryDelay)), (MaxSnapshotRetryDelay, nameof(MaxSnapshotRetryDelay)),
                  })
         {
             if (value <= TimeSpan.Zero)

@@ -14,8 +14,9 @@ namespace CryptoRun.Streaming;
 /// One WebSocket connection of a <see cref="StreamClient"/> and its subscriptions: opens it (Polly retry with
 /// exponential backoff and jitter, each attempt taking a permit of the venue's connect budget), subscribes, runs the
 /// receive loop (parse, keep books, write to consumers' bounded buffers; never user code), detects stale streams,
-/// sends the venue's pings, resyncs a book that lost sync on its own, and after a loss reconnects and publishes a
-/// <see cref="GapEvent"/> for every subscription (with a REST trade backfill where configured).
+/// sends the venue's pings, resyncs a book that lost sync on its own (REST snapshots through the venue's gate, by
+/// <see cref="RestBookSnapshots"/>), and after a loss reconnects and publishes a <see cref="GapEvent"/> for every
+/// subscription (with a REST trade backfill where configured). Failed attempts and losses are counted in the client's health.
 /// </summary>
 internal sealed class StreamConnection : IStreamSink, IDisposable
 {
@@ -33,6 +34,7 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
     private readonly ConcurrentQueue<BookKeeper> _toResync = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ResiliencePipeline _reconnect;
+    private readonly RestBookSnapshots? _snapshots;
     private List<VenueSubscription> _subscriptions = [];
     private IStreamParser _parser;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
@@ -64,11 +66,17 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
                 MaxDelay = _options.MaxReconnectDelay,
                 OnRetry = args =>
                 {
-                    _client.NoteError($"{Name}: {args.Outcome.Exception?.Message}");
+                    var message = args.Outcome.Exception?.Message.TrimEnd('.') ?? "failed";
+                    _client.CountConnectFailure($"{Name}: {message}");
+                    PublishStatus(StreamState.Reconnecting, $"connect attempt failed: {message}; next attempt in {args.RetryDelay.TotalSeconds:0.#} s");
                     return default;
                 },
             })
             .Build();
+        if (_protocol is IRestSnapshotProtocol restSnapshots && _options.Rest is { } rest)
+        {
+            _snapshots = new RestBookSnapshots(restSnapshots, rest, _options, ApplyFetchedSnapshot, PublishWaiting, _client.NoteBan);
+        }
     }
 
     /// <summary><c>venue#n</c>.</summary>
@@ -106,7 +114,6 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
                 IsOpen = true;
                 if (gapFrom is { } from)
                 {
-                    _client.CountReconnect();
                     PublishReconnected(from, gapReason);
                 }
                 else
@@ -123,8 +130,10 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
                     break;
                 }
 
+                // Counted at the loss: a venue that drops connections shows in the count even while reopening keeps failing.
                 gapFrom = _frame > 0 ? _receivedAt : _time.GetUtcNow();
                 gapReason = _stale ? GapReason.Stale : GapReason.Disconnected;
+                _client.CountReconnect();
                 _client.NoteError($"{Name}: {reason}");
                 PublishStatus(StreamState.Reconnecting, reason);
                 foreach (var keeper in _books.Values)
@@ -220,11 +229,11 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
         var message = Book;
         lock (keeper)
         {
-            if (_protocol.BookSnapshotFromRest && !message.IsSnapshot && !keeper.Book.IsSynced)
+            if (_snapshots is not null && !message.IsSnapshot && !keeper.Book.IsSynced)
             {
                 // Until the REST snapshot is in, deltas wait; the fetch applies them after it (Binance's procedure).
                 keeper.Buffer(message, MaxBufferedDeltas);
-                StartSnapshotFetch(keeper);
+                _snapshots.Request(keeper, _stopping);
                 return;
             }
 
@@ -344,6 +353,13 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
             return;
         }
 
+        // A REST snapshot is retried by its own fetch loop, with backoff through the gate: reopening the socket would not end
+        // a ban or an open breaker, only storm the venue.
+        if (_snapshots is not null)
+        {
+            return;
+        }
+
         foreach (var keeper in _books.Values)
         {
             if (keeper.ResyncingSince is { } since && now - since.UtcTicks > _options.ResyncTimeout.Ticks)
@@ -365,8 +381,7 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
         var keeper = _books[instrument];
         lock (keeper)
         {
-            keeper.Fetching = true;
-            ApplyFetchedSnapshot(keeper, snapshot, null);
+            ApplyFetchedSnapshot(keeper, snapshot);
         }
     }
 
@@ -484,9 +499,9 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
             subscriptions.Add(subscription);
             if (wanted.Channel == StreamChannel.Book)
             {
-                if (_protocol.BookSnapshotFromRest && _options.RestHttp is null)
+                if (_protocol is IRestSnapshotProtocol && _options.Rest is null)
                 {
-                    throw new InvalidOperationException($"{_protocol.Venue} books start from a REST snapshot: set StreamClientOptions.RestHttp to the venue's REST base");
+                    throw new InvalidOperationException($"{_protocol.Venue} books start from a REST snapshot: set StreamClientOptions.Rest to the venue's REST connection (its base, clock and gate)");
                 }
 
                 _books[routes.Instrument] = new BookKeeper(subscription, new L2Book(routes.Instrument, _protocol.BookDepth), _protocol.CreateBookSync());
@@ -533,12 +548,18 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
         var routes = Route(instrument);
         routes?.Publish(StreamChannel.Book, new BookSnapshotEvent(instrument, snapshot.Bids, snapshot.Asks, provenance));
         keeper.ResyncingSince = null;
+        var failedFetches = keeper.FailedFetches;
+        keeper.FailedFetches = 0;
         if (keeper.LostSync)
         {
             // A resync is a recovery from a gap or checksum failure; a first snapshot (on connecting or reconnecting) is not.
             keeper.LostSync = false;
             _client.BookStats.CountResync();
             routes?.Publish(StreamChannel.Book, new StreamStatusEvent(instrument, StreamChannel.Book, StreamState.Live, "book resynced from a fresh snapshot", provenance));
+        }
+        else if (failedFetches > 0)
+        {
+            routes?.Publish(StreamChannel.Book, new StreamStatusEvent(instrument, StreamChannel.Book, StreamState.Live, $"book in sync from the REST snapshot after {failedFetches} failed fetches", provenance));
         }
     }
 
@@ -585,9 +606,9 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
         var routes = Route(instrument);
         routes?.Publish(StreamChannel.Book, new GapEvent(instrument, StreamChannel.Book, reason, keeper.LastGoodAt ?? _receivedAt, null, 0, null, provenance));
         routes?.Publish(StreamChannel.Book, new StreamStatusEvent(instrument, StreamChannel.Book, StreamState.Resyncing, $"{reason}: waiting for a fresh snapshot", provenance));
-        if (_protocol.BookSnapshotFromRest)
+        if (_snapshots is not null)
         {
-            StartSnapshotFetch(keeper);
+            _snapshots.Request(keeper, _stopping);
         }
         else
         {
@@ -598,13 +619,13 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
     /// <summary>Sends the resubscribe requests of books that lost sync (venues whose snapshot comes on the stream); on a (re)connect, starts the REST snapshots of diff-only venues.</summary>
     private async Task StartResyncsAsync(WebSocket socket, bool initial, CancellationToken stopping)
     {
-        if (initial && _protocol.BookSnapshotFromRest)
+        if (initial && _snapshots is not null)
         {
             foreach (var keeper in _books.Values)
             {
                 lock (keeper)
                 {
-                    StartSnapshotFetch(keeper);
+                    _snapshots.Request(keeper, stopping);
                 }
             }
         }
@@ -624,66 +645,31 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
         }
     }
 
-    /// <summary>Fetches a diff-only venue's REST snapshot off the receive loop and applies it with the deltas buffered meanwhile; the caller holds the keeper's lock.</summary>
-    private void StartSnapshotFetch(BookKeeper keeper)
+    /// <summary>Applies a REST snapshot and the deltas buffered while it was fetched; the caller holds the keeper's lock. Returns whether the book is in sync after it.</summary>
+    private bool ApplyFetchedSnapshot(BookKeeper keeper, BookMessage snapshot)
     {
-        if (keeper.Fetching)
-        {
-            return;
-        }
-
-        keeper.Fetching = true;
-        keeper.ResyncingSince ??= _time.GetUtcNow();
-        var http = _options.RestHttp!;
-        var stopping = _stopping;
-        _ = Task.Run(
-            async () =>
-            {
-                var snapshot = new BookMessage();
-                string? error = null;
-                try
-                {
-                    await _protocol.FetchBookSnapshotAsync(http, keeper.Subscription, snapshot, stopping).ConfigureAwait(false);
-                    snapshot.IsSnapshot = true;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
-                {
-                    error = ex.Message;
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                lock (keeper)
-                {
-                    ApplyFetchedSnapshot(keeper, error is null ? snapshot : null, error);
-                }
-            },
-            CancellationToken.None);
-    }
-
-    private void ApplyFetchedSnapshot(BookKeeper keeper, BookMessage? snapshot, string? error)
-    {
-        keeper.Fetching = false;
-        if (snapshot is null)
-        {
-            // The resync timeout reopens the connection if the venue keeps failing; the next delta retries the fetch.
-            _client.NoteError($"{Name}: {keeper.Subscription.Instrument} book snapshot: {error}");
-            return;
-        }
-
         Apply(keeper, snapshot);
         foreach (var buffered in keeper.TakeBuffered())
         {
             if (!keeper.Book.IsSynced)
             {
-                // The snapshot was older than the buffered deltas reach back: Apply has started a new fetch.
+                // The snapshot was older than the buffered deltas reach back: the fetch is retried.
                 break;
             }
 
             Apply(keeper, buffered);
         }
+
+        return keeper.Book.IsSynced;
+    }
+
+    /// <summary>A book still waits for its REST snapshot: says why on its status.</summary>
+    private void PublishWaiting(BookKeeper keeper, string detail)
+    {
+        _client.NoteError($"{Name}: {keeper.Subscription.Instrument} book: {detail}");
+        var instrument = keeper.Subscription.Instrument;
+        var provenance = new StreamProvenance(_protocol.Venue, Name, 0, _time.GetUtcNow(), null, null);
+        Route(instrument)?.Publish(StreamChannel.Book, new StreamStatusEvent(instrument, StreamChannel.Book, StreamState.Resyncing, detail, provenance));
     }
 
     private void PublishReconnected(DateTimeOffset from, GapReason reason)
@@ -742,6 +728,10 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
         catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
             _client.NoteError($"{Name}: trade backfill of {subscription.Instrument}: {ex.Message}");
+            if (RestBookSnapshots.BanEnd(ex, _time) is { } bannedUntil)
+            {
+                _client.NoteBan(bannedUntil);
+            }
         }
 
         routes.Publish(StreamChannel.Trades, new GapEvent(subscription.Instrument, StreamChannel.Trades, reason, from, to, 0, count, provenance));
@@ -753,69 +743,6 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
         foreach (var subscription in _subscriptions)
         {
             Route(subscription.Instrument)?.Publish(subscription.Channel, new StreamStatusEvent(subscription.Instrument, subscription.Channel, state, detail, provenance));
-        }
-    }
-
-    /// <summary>One book's state on this connection.</summary>
-    private sealed class BookKeeper(VenueSubscription subscription, L2Book book, IBookSync sync)
-    {
-        private readonly Queue<BookMessage> _buffered = new();
-
-        public VenueSubscription Subscription { get; } = subscription;
-
-        public L2Book Book { get; } = book;
-
-        public IBookSync Sync { get; } = sync;
-
-        /// <summary>Since when the book has waited for a snapshot (first one or after losing sync); null while in sync.</summary>
-        public DateTimeOffset? ResyncingSince { get; set; }
-
-        /// <summary>True from a gap or checksum failure until the snapshot that recovers it.</summary>
-        public bool LostSync { get; set; }
-
-        public DateTimeOffset? LastGoodAt { get; set; }
-
-        public bool Fetching { get; set; }
-
-        public void Buffer(BookMessage message, int limit)
-        {
-            if (_buffered.Count == limit)
-            {
-                _buffered.Dequeue();
-            }
-
-            var copy = new BookMessage
-            {
-                Symbol = message.Symbol,
-                Sequence = message.Sequence,
-                FirstSequence = message.FirstSequence,
-                PreviousSequence = message.PreviousSequence,
-                Checksum = message.Checksum,
-                TimeMs = message.TimeMs,
-            };
-            copy.Bids.AddRange(message.Bids);
-            copy.Asks.AddRange(message.Asks);
-            _buffered.Enqueue(copy);
-        }
-
-        public IEnumerable<BookMessage> TakeBuffered()
-        {
-            while (_buffered.TryDequeue(out var message))
-            {
-                yield return message;
-            }
-        }
-
-        public void ResetForReconnect()
-        {
-            lock (this)
-            {
-                Book.Reset();
-            }
-
-            _buffered.Clear();
-            ResyncingSince = null;
-            LostSync = false;
         }
     }
 }

@@ -140,6 +140,119 @@ public sealed class ProbeDataCommandTests
         Assert.Contains(server.Requests, r => r.Path.StartsWith("/ws/" + (venue.StartsWith("bybit", StringComparison.Ordinal) ? "bybit/" : venue), StringComparison.Ordinal) && r.Status == 101);
     }
 
+    /// <remarks>A stream that never opens used to exit 0 with an all-zero summary and nothing on standard error.</remarks>
+    [Theory]
+    [InlineData("no-such-stream", "status code '404'", "jsonl")]
+    [InlineData("kraken?speed=fast", "status code '400'", "jsonl")]
+    [InlineData(null, "Unable to connect", "jsonl")]
+    [InlineData("no-such-stream", "status code '404'", "table")]
+    public async Task Stream_WebSocketNeverOpens_ExitsThreeWithTheLastConnectError_EveryAttemptAndFailureShown(string? stream, string error, string format)
+    {
+        await using var replay = await ReplayHarness.StartAsync();
+        using var dir = new TempDir();
+        var ws = stream is null ? $"ws://127.0.0.1:{ClosedPort()}/ws/kraken" : $"{replay.Server.BaseAddress.ToString().Replace("http", "ws", StringComparison.Ordinal)}ws/{stream}";
+
+        var result = await new CliRun(dir.Path, TimeProvider.System).RunAsync(
+            "probe", "data", "--venue", "kraken", "--pair", "XMR/USD", "--stream", "--mins", "0.05", "--format", format, "--ws", ws, "--endpoint", $"all={replay.Server.BaseAddress}");
+
+        Assert.True(result.ExitCode == 3, result.Out + result.Error);
+        Assert.Contains("error: kraken: the stream never opened (", result.Error, StringComparison.Ordinal);
+        Assert.Contains(error, result.Error, StringComparison.Ordinal);
+        if (format == "table")
+        {
+            Assert.Contains(result.Lines, l => l.StartsWith("connects", StringComparison.Ordinal) && l.Contains(" failed (last: kraken#1: ", StringComparison.Ordinal) && l.Contains(error, StringComparison.Ordinal));
+            return;
+        }
+
+        var lines = result.Lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var failed = lines.Where(l => l.GetProperty("type").GetString() == "status" && l.GetProperty("detail").GetString()!.StartsWith("connect attempt failed: ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(failed);
+        Assert.All(failed, l => Assert.Equal("reconnecting", l.GetProperty("state").GetString()));
+        var summary = lines[^1];
+        Assert.Equal("summary", summary.GetProperty("type").GetString());
+        Assert.Equal(0, summary.GetProperty("frames").GetInt64());
+        var attempts = summary.GetProperty("connect_attempts").GetInt64();
+        var failures = summary.GetProperty("connect_failures").GetInt64();
+        Assert.True(failures >= 1 && attempts >= failures && attempts <= failures + 1, $"{attempts} attempts, {failures} failures");
+        Assert.Contains(error, summary.GetProperty("last_connect_error").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <remarks>
+    /// The venue answers the book's first REST snapshot with a 418 ban of 2 s (a fault). The stream used to go on
+    /// fetching on every delta and after every reconnect, past the ban and the venue's weight limit, and exit 0. The CLI's
+    /// clock starts at a whole minute, so the whole run is one of Binance's weight windows.
+    /// </remarks>
+    [Fact]
+    public async Task Stream_VenueBansTheSnapshotFetch_TheBookSaysSo_ExitsThree_AndTheStreamStaysUnderTheWeightLimit()
+    {
+        await using var replay = await ReplayHarness.WithFaultsAsync("""
+            rules:
+              - name: depth-418
+                venue: binance
+                path: /api/v3/depth
+                status: 418
+                retry_after: 2
+                count: 1
+            """);
+        using var dir = new TempDir();
+        var ws = $"{replay.Server.Streams.Single(s => s.Name == "binance").Address}?speed=0";
+
+        var result = await new CliRun(dir.Path).RunAsync(
+            "probe", "data", "--venue", "binance", "--pair", "NKN/USDT", "--stream", "--mins", "0.1", "--format", "jsonl", "--ws", ws, "--endpoint", $"all={replay.Server.BaseAddress}");
+
+        Assert.True(result.ExitCode == 3, result.Out + result.Error);
+        Assert.Contains("error: binance: the venue banned this IP during the stream (HTTP 418) until ", result.Error, StringComparison.Ordinal);
+        var lines = result.Lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Contains(lines, l => l.GetProperty("type").GetString() == "status" && l.GetProperty("state").GetString() == "resyncing"
+            && l.GetProperty("detail").GetString()!.StartsWith("waiting for the REST snapshot: binance banned until ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.GetProperty("type").GetString() == "book_snapshot");
+        var summary = lines[^1];
+        Assert.NotEqual(JsonValueKind.Null, summary.GetProperty("banned_until").ValueKind);
+        var rest = replay.Server.Requests.Where(r => r.Venue == "binance" && r.Path.StartsWith("/api/", StringComparison.Ordinal)).ToList();
+        Assert.Single(rest, r => r.Status == 418);
+        Assert.DoesNotContain(rest, r => r.Status == 429);
+        Assert.InRange(rest.Sum(r => r.Weight), 0, 1200);
+    }
+
+    /// <remarks>
+    /// The venue drops each connection after 100 frames. Drops used to count as reconnects only once reopening succeeded (a
+    /// reopening that failed before its first frame, as when the client's subscribe meets a connection the venue has
+    /// already dropped, counted nowhere), and the summary had no connect attempts or failures.
+    /// </remarks>
+    [Fact]
+    public async Task Stream_VenueDropsConnections_EachDropCountedAsAReconnect_FailedAttemptsShown()
+    {
+        await using var replay = await ReplayHarness.StartAsync();
+        using var dir = new TempDir();
+        var ws = $"{replay.Server.Streams.Single(s => s.Name == "coinbase").Address}?speed=0&drop_after=100";
+
+        var result = await new CliRun(dir.Path, TimeProvider.System).RunAsync(
+            "probe", "data", "--venue", "coinbase", "--pair", "BTC/USD", "--stream", "--mins", "0.05", "--format", "jsonl", "--ws", ws, "--endpoint", $"all={replay.Server.BaseAddress}");
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        var lines = result.Lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var summary = lines[^1];
+        var drops = lines.Count(l => l.GetProperty("type").GetString() == "status" && l.GetProperty("channel").GetString() == "book"
+            && l.GetProperty("state").GetString() == "reconnecting" && !l.GetProperty("detail").GetString()!.StartsWith("connect attempt failed", StringComparison.Ordinal));
+        Assert.True(drops >= 1, result.Out);
+        // Drops come every few milliseconds: the last ones before the time is up may not reach the output, never the reverse.
+        var reconnects = summary.GetProperty("reconnects").GetInt64();
+        Assert.True(reconnects >= drops, $"{reconnects} reconnects, {drops} drops shown");
+        var attempts = summary.GetProperty("connect_attempts").GetInt64();
+        Assert.True(attempts >= reconnects, $"{attempts} attempts, {reconnects} reconnects"); // the first, and one per drop but a last one cut short
+        Assert.InRange(replay.Server.Requests.Count(r => r.Path == "/ws/coinbase"), attempts - 1, attempts); // one may be cut short at the end
+        Assert.InRange(summary.GetProperty("connect_failures").GetInt64(), 0, attempts - 1);
+    }
+
+    private static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     [Fact]
     public async Task Snapshot_StreamOnlyVenue_ExitsTwoAskingForStream()
     {

@@ -1,7 +1,6 @@
 using CryptoRun.Providers;
 using CryptoRun.Resilience;
 using CryptoRun.Venues;
-using CryptoRun.Venues.Common;
 
 namespace CryptoRun.Tests.Providers;
 

@@ -86,6 +86,7 @@ public sealed class ProviderGateBreakerTests
         });
 
         await Assert.ThrowsAsync<VenueRateLimitedException>(() => send.Through(gate));
+        clock.Advance(TimeSpan.FromSeconds(1)); // the 429's Retry-After holds every request of the provider until it has passed
         await Assert.ThrowsAsync<VenueRequestException>(() => send.Through(gate));
         await Assert.ThrowsAsync<VenueDataException>(() => send.Through(gate));
 

@@ -1,6 +1,7 @@
 using CryptoRun.Streaming;
 using CryptoRun.Tests.TestSupport;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 using CryptoRun.Replay.Recordings;
 using CryptoRun.Venues;
 using CryptoRun.Venues.Kraken;
@@ -100,12 +101,12 @@ public sealed class StreamBookResyncTests
         await using var replay = await ReplayHarness.StartAsync();
         var descriptor = VenueStreams.Get(venue);
         var protocol = descriptor.Create();
-        await using var client = new StreamClient(protocol, ct => descriptor.FetchMarkets!(replay.Client(), ct), new StreamClientOptions
+        await using var client = new StreamClient(protocol, ct => descriptor.FetchMarkets!(VenueConnection.Direct(replay.Client(), replay.Clock), ct), new StreamClientOptions
         {
             Endpoint = new Uri($"{descriptor.ReplayEndpoint(replay.Server.BaseAddress)}?speed=1&reorder_every=5"),
             Time = replay.Clock,
         });
-        var catalog = await descriptor.FetchMarkets!(replay.Client(), CancellationToken.None);
+        var catalog = await descriptor.FetchMarkets!(VenueConnection.Direct(replay.Client(), replay.Clock), CancellationToken.None);
         var books = symbols.Split(',').Select(s => catalog.Get(Instrument.Parse(s)))
             .ToDictionary(m => m.VenueSymbol, m => client.Subscribe(StreamChannel.Book, m.Instrument));
         await client.StartAsync();

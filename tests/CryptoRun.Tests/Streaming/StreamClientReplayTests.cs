@@ -153,7 +153,7 @@ public sealed class StreamClientReplayTests
         {
             // Slots count from 1: reorder_every=K sends frame K after frame K + 1 (and 2K is past the recording's end).
             Endpoint = new Uri($"{server.Streams.Single(s => s.Name == venue).Address}?speed=10{(reorder ? $"&reorder_every={swapAt + 1}" : "")}"),
-            RestHttp = http,
+            Rest = VenueConnection.Direct(http, TimeProvider.System),
         });
         var markets = await rest.GetMarketsAsync();
         var naive = StreamReplayKit.BinanceNaive(capture);
@@ -206,6 +206,6 @@ public sealed class StreamClientReplayTests
         {
             Endpoint = new Uri($"{replay.Server.Streams.Single(s => s.Name == stream).Address}?{query}"),
             Time = replay.Clock,
-            RestHttp = rest,
+            Rest = rest is null ? null : VenueConnection.Direct(rest, replay.Clock),
         });
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 using CryptoRun.Replay.Recordings;
 using CryptoRun.Streaming;
 using CryptoRun.Tests.TestSupport;
@@ -211,12 +212,12 @@ public sealed class StreamOnlyVenueReplayTests
             }
         }
 
-        var markets = await descriptor.FetchMarkets!(http, CancellationToken.None);
+        var markets = await descriptor.FetchMarkets!(VenueConnection.Direct(http, TimeProvider.System), CancellationToken.None);
         var protocol = descriptor.Create();
         await using var client = new StreamClient(protocol, _ => Task.FromResult(markets), new StreamClientOptions
         {
             Endpoint = new Uri($"{descriptor.ReplayEndpoint(server.BaseAddress)}?speed=10"),
-            RestHttp = http,
+            Rest = VenueConnection.Direct(http, TimeProvider.System),
         });
         var symbols = naive.Keys.Select(k => markets.Markets.Single(m => m.VenueSymbol == k).Instrument.Symbol).ToArray();
         Assert.Equal(10, symbols.Length);
@@ -230,7 +231,7 @@ public sealed class StreamOnlyVenueReplayTests
     private static async Task<Run> RunAsync(ReplayHarness replay, StreamVenueDescriptor descriptor, params string[] symbols)
     {
         Func<CancellationToken, Task<MarketCatalog>> markets = descriptor.FetchMarkets is { } fetch
-            ? ct => fetch(replay.Client(), ct)
+            ? ct => fetch(VenueConnection.Direct(replay.Client(), replay.Clock), ct)
             : replay.Connect<CoinbaseConnector>(descriptor.RestVenue!).GetMarketsAsync;
         var catalog = await markets(CancellationToken.None);
         var client = new StreamClient(descriptor.Create(), markets, new StreamClientOptions

@@ -120,8 +120,6 @@ public sealed class StreamReconnectTests
 
         public StreamLimits Limits => limits;
 
-        public bool BookSnapshotFromRest => inner.BookSnapshotFromRest;
-
         public int BookDepth => inner.BookDepth;
 
         public string? PingMessage => inner.PingMessage;
@@ -137,9 +135,6 @@ public sealed class StreamReconnectTests
         public IReadOnlyList<string> SubscribeMessages(IReadOnlyList<VenueSubscription> subscriptions) => inner.SubscribeMessages(subscriptions);
 
         public IReadOnlyList<string> ResubscribeBookMessages(VenueSubscription book) => inner.ResubscribeBookMessages(book);
-
-        public Task FetchBookSnapshotAsync(HttpClient http, VenueSubscription book, BookMessage into, CancellationToken cancellationToken = default)
-            => inner.FetchBookSnapshotAsync(http, book, into, cancellationToken);
 
         public IBookSync CreateBookSync() => inner.CreateBookSync();
 

@@ -21,7 +21,7 @@ public sealed class Http : IDisposable
     /// <summary>The named venue's connector.</summary>
     public T Connect<T>(string venue, TimeProvider? time = null)
         where T : class, IMarketDataProvider
-        => (T)VenueRegistry.Get(venue).Create(CryptoRun.Venues.Common.VenueConnection.Direct(Client(), time ?? TimeProvider.System));
+        => (T)VenueRegistry.Get(venue).Create(CryptoRun.Providers.VenueConnection.Direct(Client(), time ?? TimeProvider.System));
 
     public void Dispose() => _services.Dispose();
 }

@@ -4,7 +4,6 @@ using CryptoRun.Domain;
 using CryptoRun.Providers;
 using CryptoRun.Tests.TestSupport;
 using CryptoRun.Venues.CoinGecko;
-using CryptoRun.Venues.Common;
 
 namespace CryptoRun.Tests.Venues.CoinGecko;
 

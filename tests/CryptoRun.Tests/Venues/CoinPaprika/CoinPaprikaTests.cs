@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 using CryptoRun.Tests.TestSupport;
 using CryptoRun.Venues.CoinPaprika;
-using CryptoRun.Venues.Common;
 
 namespace CryptoRun.Tests.Venues.CoinPaprika;
 

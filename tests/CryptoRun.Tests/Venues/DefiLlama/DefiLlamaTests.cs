@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 using CryptoRun.Tests.TestSupport;
-using CryptoRun.Venues.Common;
 using CryptoRun.Venues.DefiLlama;
 
 namespace CryptoRun.Tests.Venues.DefiLlama;

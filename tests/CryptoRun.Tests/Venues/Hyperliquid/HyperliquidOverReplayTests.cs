@@ -3,7 +3,6 @@ using CryptoRun.Domain;
 using CryptoRun.Providers;
 using CryptoRun.Tests.TestSupport;
 using CryptoRun.Venues;
-using CryptoRun.Venues.Common;
 using CryptoRun.Venues.Hyperliquid;
 
 namespace CryptoRun.Tests.Venues.Hyperliquid;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CryptoRun.Books;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 using CryptoRun.Replay.Recordings;
 using CryptoRun.Streaming;
 using CryptoRun.Tests.TestSupport;
@@ -169,7 +170,7 @@ public sealed class BitstampStreamProtocolTests
         using var http = new HttpClient(handler) { BaseAddress = BitstampStreamProtocol.DefaultRestBaseAddress };
         var into = new BookMessage();
 
-        await new BitstampStreamProtocol().FetchBookSnapshotAsync(http, new VenueSubscription(StreamChannel.Book, new Instrument("ETH", "USD"), "ethusd"), into);
+        await new BitstampStreamProtocol().FetchBookSnapshotAsync(VenueConnection.Direct(http, TimeProvider.System), new VenueSubscription(StreamChannel.Book, new Instrument("ETH", "USD"), "ethusd"), into);
 
         Assert.Equal("https://www.bitstamp.net/api/v2/order_book/ethusd", handler.RequestedUri?.ToString());
         Assert.True(into.IsSnapshot);
@@ -195,7 +196,7 @@ public sealed class BitstampStreamProtocolTests
             ],
             protocol.SubscribeMessages(subscriptions));
         Assert.Empty(protocol.ResubscribeBookMessages(subscriptions[0]));
-        Assert.True(protocol.BookSnapshotFromRest);
+        Assert.IsAssignableFrom<IRestSnapshotProtocol>(protocol);
         Assert.Equal("btcusd", protocol.StreamSymbol(new Market(btc, "BTC/USD", MarketKind.Spot, true)));
         Assert.Equal("btcusd", protocol.StreamSymbol(new Market(btc, "btcusd", MarketKind.Spot, true)));
         Assert.False(protocol.Supports(StreamChannel.Ticker));

@@ -320,7 +320,7 @@ public sealed class BybitStreamProtocolTests
         Assert.Equal("""{"op":"ping"}""", linear.PingMessage);
         Assert.Equal(TimeSpan.FromSeconds(20), linear.PingInterval);
         Assert.Equal(200, linear.BookDepth);
-        Assert.False(linear.BookSnapshotFromRest);
+        Assert.IsNotAssignableFrom<IRestSnapshotProtocol>(linear); // snapshots come on the stream
         Assert.True(linear.Supports(StreamChannel.Funding));
         Assert.False(spot.Supports(StreamChannel.Funding));
         Assert.Throws<NotSupportedException>(() => spot.Topic(new VenueSubscription(StreamChannel.Funding, SpotSymbols["BTCUSDT"], "BTCUSDT")));
@@ -328,8 +328,6 @@ public sealed class BybitStreamProtocolTests
         var endpoint = new Uri("ws://127.0.0.1:5000/ws/bybit");
         Assert.Equal(endpoint, linear.ConnectUri(endpoint, []));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BybitStreamProtocol(BybitCategory.Spot, 25));
-        using var http = new HttpClient();
-        await Assert.ThrowsAsync<NotSupportedException>(() => linear.FetchBookSnapshotAsync(http, new VenueSubscription(StreamChannel.Book, BtcPerp, "BTCUSDT"), new BookMessage()));
         Assert.Equal(500, linear.Limits.MaxConnectsPerWindow);
         Assert.Equal(TimeSpan.FromMinutes(5), linear.Limits.ConnectWindow);
     }

@@ -180,7 +180,7 @@ public sealed class CoinbaseAdvancedStreamProtocolTests
         Assert.Equal("wss://advanced-trade-ws.coinbase.com/", protocol.DefaultEndpoint.ToString());
         Assert.False(protocol.Supports(StreamChannel.Funding));
         Assert.Null(protocol.PingMessage);
-        Assert.False(protocol.BookSnapshotFromRest);
+        Assert.IsNotAssignableFrom<IRestSnapshotProtocol>(protocol); // level2 sends its own snapshots
     }
 
     [Fact]

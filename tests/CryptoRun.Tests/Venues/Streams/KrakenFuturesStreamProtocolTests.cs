@@ -277,13 +277,10 @@ public sealed class KrakenFuturesStreamProtocolTests
         Assert.Null(protocol.PingMessage);
         Assert.True(protocol.PingInterval < TimeSpan.FromSeconds(60));
         Assert.Equal(0, protocol.BookDepth);
-        Assert.False(protocol.BookSnapshotFromRest);
+        Assert.IsNotAssignableFrom<IRestSnapshotProtocol>(protocol); // snapshots come on the stream
         Assert.False(protocol.Supports(StreamChannel.Candles));
         Assert.True(protocol.Supports(StreamChannel.Funding));
         Assert.Throws<NotSupportedException>(() => KrakenFuturesStreamProtocol.Feed(StreamChannel.Candles));
         Assert.Equal("PF_XBTUSD", protocol.StreamSymbol(new Market(Instrument.Parse("BTC/USD:USD"), "PF_XBTUSD", MarketKind.Perpetual, true)));
-        using var http = new HttpClient();
-        await Assert.ThrowsAsync<NotSupportedException>(
-            () => protocol.FetchBookSnapshotAsync(http, new VenueSubscription(StreamChannel.Book, Instrument.Parse("BTC/USD:USD"), "PF_XBTUSD"), new BookMessage()));
     }
 }

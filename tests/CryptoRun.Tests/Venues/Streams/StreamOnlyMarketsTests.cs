@@ -1,5 +1,6 @@
 using System.Text;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 using CryptoRun.Tests.TestSupport;
 using CryptoRun.Venues;
 using CryptoRun.Venues.Kraken;
@@ -88,7 +89,7 @@ public sealed class StreamOnlyMarketsTests
                 path: /derivatives/api/v3/instruments
                 status: 503
             """);
-        var error = await Assert.ThrowsAsync<VenueUnavailableException>(() => VenueStreams.Get("kraken-futures").FetchMarkets!(replay.Client(), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<VenueUnavailableException>(() => VenueStreams.Get("kraken-futures").FetchMarkets!(VenueConnection.Direct(replay.Client(), replay.Clock), CancellationToken.None));
         Assert.Contains("/derivatives/api/v3/instruments", error.Message, StringComparison.Ordinal);
     }
 
@@ -147,7 +148,7 @@ public sealed class StreamOnlyMarketsTests
     private static async Task<MarketCatalog> FetchAsync(string venue)
     {
         await using var replay = await ReplayHarness.StartAsync();
-        return await VenueStreams.Get(venue).FetchMarkets!(replay.Client(), CancellationToken.None);
+        return await VenueStreams.Get(venue).FetchMarkets!(VenueConnection.Direct(replay.Client(), replay.Clock), CancellationToken.None);
     }
 
     private static void AssertMarket(MarketCatalog catalog, string venueSymbol, string unified, MarketKind kind)

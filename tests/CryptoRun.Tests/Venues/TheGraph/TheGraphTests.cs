@@ -1,7 +1,7 @@
 using System.Text;
 using CryptoRun.Domain;
+using CryptoRun.Providers;
 using CryptoRun.Tests.TestSupport;
-using CryptoRun.Venues.Common;
 using CryptoRun.Venues.TheGraph;
 
 namespace CryptoRun.Tests.Venues.TheGraph;

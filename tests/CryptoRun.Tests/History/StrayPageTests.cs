@@ -8,7 +8,6 @@ using CryptoRun.Storage;
 using CryptoRun.Storage.Sqlite;
 using CryptoRun.Tests.TestSupport;
 using CryptoRun.Venues;
-using CryptoRun.Venues.Common;
 
 namespace CryptoRun.Tests.History;
 

@@ -162,7 +162,7 @@ public sealed class ProviderRouter : IDisposable
             try
             {
                 Sourced<T> answer;
-                using (CallScope.Begin(new CallSettings(deadline, chain.MaxRetries, chain.RetryDelay, WaitForBan: lastViable)))
+                using (CallScope.Begin(new CallSettings(deadline, chain.MaxRetries, chain.RetryDelay, WaitForBan: lastViable, HasFallback: !lastViable)))
                 {
                     answer = await call(capability, cancellationToken).ConfigureAwait(false);
                 }

@@ -54,6 +54,10 @@ public sealed class ProviderGate : IRequestGate, IDisposable
     private static readonly ResiliencePropertyKey<CallSettings?> SettingsKey = new("cryptorun.settings");
     private static readonly ResiliencePropertyKey<TimeSpan> NextDelayKey = new("cryptorun.next-delay");
     private static readonly ResiliencePropertyKey<int> RetriesKey = new("cryptorun.retries");
+    private static readonly ResiliencePropertyKey<int> RateLimitRetriesKey = new("cryptorun.rate-limit-retries");
+
+    /// <summary>Rate-limit answers (429, and those a venue states in a 200) retried per call, apart from its retries of failures (none when the call allows no retries).</summary>
+    internal const int MaxRateLimitRetries = 10;
 
     private readonly ProviderPolicy _policy;
     private readonly TimeProvider _time;
@@ -412,24 +416,32 @@ public sealed class ProviderGate : IRequestGate, IDisposable
         }
 
         var transient = error is VenueException { IsTransient: true } && error is not ProviderUnavailableException;
-        var retries = args.Context.Properties.GetValue(RetriesKey, 0);
+
+        // A rate limit is the venue pacing us, not a failure of the request: it is retried on its own count (after its
+        // Retry-After, which holds every request of the provider), so a page keeps its retries for real failures. In a chain
+        // with a fallback left, rate limits count as retries, so the chain moves on after its max_retries (seed 000).
+        var rateLimited = error is VenueRateLimitedException && settings is not { HasFallback: true };
+        var key = rateLimited ? RateLimitRetriesKey : RetriesKey;
+        var retries = args.Context.Properties.GetValue(key, 0);
+        var maxRetries = settings?.MaxRetries ?? _policy.MaxRetries;
+        var allowed = rateLimited && maxRetries > 0 ? Math.Max(maxRetries, MaxRateLimitRetries) : maxRetries;
 
         // A failure that opened the breaker ends the call with that failure: the next attempt would only be refused.
-        if (!transient || retries >= (settings?.MaxRetries ?? _policy.MaxRetries) || _breaker.Snapshot.State == BreakerState.Open)
+        if (!transient || retries >= allowed || _breaker.Snapshot.State == BreakerState.Open)
         {
             return ValueTask.FromResult(false);
         }
 
         // Honour Retry-After; otherwise exponential backoff from the call's base delay, with +-20 % jitter.
         var baseDelay = settings?.RetryDelay ?? _policy.RetryDelay;
-        var backoff = TimeSpan.FromTicks((long)(baseDelay.Ticks * Math.Pow(2, retries) * (0.8 + (0.4 * Random.Shared.NextDouble()))));
+        var backoff = TimeSpan.FromTicks((long)(baseDelay.Ticks * Math.Pow(2, Math.Min(retries, 4)) * (0.8 + (0.4 * Random.Shared.NextDouble()))));
         var delay = (error as VenueException)?.RetryAfter is { } retryAfter && retryAfter > backoff ? retryAfter : backoff;
         if (settings?.Deadline is { } deadline && now + delay > deadline)
         {
             return ValueTask.FromResult(false);
         }
 
-        args.Context.Properties.Set(RetriesKey, retries + 1);
+        args.Context.Properties.Set(key, retries + 1);
         args.Context.Properties.Set(NextDelayKey, delay);
         return ValueTask.FromResult(true);
     }

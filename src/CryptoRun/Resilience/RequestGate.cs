@@ -60,7 +60,12 @@ public sealed class OpenGate : IRequestGate
 /// <param name="MaxRetries">Retries of transient failures; null for the provider's default.</param>
 /// <param name="RetryDelay">Base delay of the exponential backoff; null for the provider's default.</param>
 /// <param name="WaitForBan">Whether a banned provider is waited for when its ban ends before <paramref name="Deadline"/> (set when no fallback remains).</param>
-public sealed record CallSettings(DateTimeOffset? Deadline = null, int? MaxRetries = null, TimeSpan? RetryDelay = null, bool WaitForBan = false);
+/// <param name="HasFallback">
+/// Whether another provider can answer if this one gives up (a chain member before its last viable one). A call with a
+/// fallback counts rate-limit answers among its <paramref name="MaxRetries"/>, so the chain moves on; a call without one
+/// retries them on their own count (up to <c>ProviderGate.MaxRateLimitRetries</c>), keeping its retries for failures.
+/// </param>
+public sealed record CallSettings(DateTimeOffset? Deadline = null, int? MaxRetries = null, TimeSpan? RetryDelay = null, bool WaitForBan = false, bool HasFallback = false);
 
 /// <summary>The ambient <see cref="CallSettings"/> of the current async flow.</summary>
 public static class CallScope

@@ -104,12 +104,43 @@ public sealed class ProviderGateRetryTests
     {
         var clock = new ManualClock(Start);
         using var gate = new ProviderGate(Policy(maxRetries: 2, retryDelay: TimeSpan.FromMilliseconds(100), failureThreshold: 100), clock);
-        var send = new FakeSend(clock, _ => throw Fail.RateLimited(null));
+        var send = new FakeSend(clock, _ => throw Fail.Unavailable());
 
         var error = await DriveToFailureAsync(clock, send.Through(gate), TimeSpan.FromMilliseconds(50));
 
-        Assert.IsType<VenueRateLimitedException>(error);
+        Assert.IsType<VenueUnavailableException>(error);
         Assert.Equal(3, send.Calls);
+    }
+
+    [Fact]
+    public async Task Execute_RateLimitsBetweenFailures_DoNotSpendTheCallsRetries()
+    {
+        // Two retries allowed: 429, 503, 429, 429, 503, then an answer. Counting every refusal would give up at the third
+        // attempt; rate limits are the venue pacing us and are retried on their own count, so the two 503s are the retries.
+        var clock = new ManualClock(Start);
+        using var gate = new ProviderGate(Policy(maxRetries: 2, retryDelay: TimeSpan.FromMilliseconds(100), failureThreshold: 100), clock);
+        var send = new FakeSend(clock, n => n switch
+        {
+            0 or 2 or 3 => throw Fail.RateLimited(TimeSpan.FromSeconds(1)),
+            1 or 4 => throw Fail.Unavailable(),
+            _ => 42,
+        });
+
+        Assert.Equal(42, await DriveAsync(clock, send.Through(gate), TimeSpan.FromMilliseconds(50)));
+        Assert.Equal(6, send.Calls);
+    }
+
+    [Fact]
+    public async Task Execute_VenueKeepsAnswering429_GivesUpAfterTheRateLimitRetries()
+    {
+        var clock = new ManualClock(Start);
+        using var gate = new ProviderGate(Policy(maxRetries: 2, retryDelay: TimeSpan.FromMilliseconds(100), failureThreshold: 100), clock);
+        var send = new FakeSend(clock, _ => throw Fail.RateLimited(TimeSpan.FromSeconds(1)));
+
+        var error = await DriveToFailureAsync(clock, send.Through(gate), TimeSpan.FromMilliseconds(100));
+
+        Assert.IsType<VenueRateLimitedException>(error);
+        Assert.Equal(ProviderGate.MaxRateLimitRetries + 1, send.Calls);
     }
 
     [Fact]

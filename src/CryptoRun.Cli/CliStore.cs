@@ -1,4 +1,5 @@
 using System.CommandLine;
+using CryptoRun.Configuration;
 using CryptoRun.Postgres;
 using CryptoRun.Resilience;
 using CryptoRun.Storage;
@@ -40,7 +41,7 @@ internal sealed record StoreTarget(string DbPath, string? Uri)
 
         var path = environment.FullPath(value);
         return Directory.Exists(path)
-            ? throw new UsageException($"--db '{path}' is a directory, not a store file; give a file path such as {Path.Combine(path, CliOptions.DefaultDb)}")
+            ? throw new UsageException($"--db {InputText.Quote(path)} is a directory, not a store file; give a file path such as {Path.Combine(path, CliOptions.DefaultDb)}")
             : path;
     }
 
@@ -125,12 +126,12 @@ internal sealed class CliStore : IAsyncDisposable
 
         if (Directory.Exists(target.DbPath))
         {
-            throw new UsageException($"--db '{target.DbPath}' is a directory, not a store file; give a file path such as {Path.Combine(target.DbPath, CliOptions.DefaultDb)}");
+            throw new UsageException($"--db {InputText.Quote(target.DbPath)} is a directory, not a store file; give a file path such as {Path.Combine(target.DbPath, CliOptions.DefaultDb)}");
         }
 
         if (access != StoreAccess.Write && !File.Exists(target.DbPath))
         {
-            throw new UsageException($"--db '{target.DbPath}' does not exist; {hint}");
+            throw new UsageException($"--db {InputText.Quote(target.DbPath)} does not exist; {hint}");
         }
 
         var sqlite = access == StoreAccess.Read

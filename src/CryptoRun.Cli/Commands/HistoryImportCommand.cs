@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CryptoRun.CandleFiles;
+using CryptoRun.Configuration;
 using CryptoRun.Domain;
 using CryptoRun.Storage;
 
@@ -44,12 +45,12 @@ internal static class HistoryImportCommand
     {
         if (Directory.Exists(path))
         {
-            throw new UsageException($"FILE '{path}' is a directory, not a candle file");
+            throw new UsageException($"FILE {InputText.Quote(path)} is a directory, not a candle file");
         }
 
         if (!File.Exists(path))
         {
-            throw new UsageException($"FILE '{path}' does not exist");
+            throw new UsageException($"FILE {InputText.Quote(path)} does not exist");
         }
 
         if (venue.Length == 0 || venue.Length > CliOptions.MaxVenueName || !venue.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))

@@ -87,6 +87,8 @@ public sealed class CliBadInputTests(ReplayFixture replay) : IClassFixture<Repla
         { ["replay", "serve", "--candles", "LONG"], "--candles '" },
         { ["demo", "--data", "LONG"], "is '" },
         { ["probe", "data", "--venue", "bybit-linear", "--pair", "BTC/USDT:USDT", "--stream", "--endpoint", "bybit-linear=LONG"], "--endpoint '" },
+        { ["history", "export", "--venue", "coinbase", "--symbol", "BTC/USD", "--timeframe", "1m", "--db", "LONG"], "--db '" },
+        { ["history", "import", "LONG", "--venue", "coinbase", "--symbol", "BTC/USD", "--timeframe", "1m"], "FILE '" },
     };
 
     [Theory]

@@ -376,18 +376,7 @@ public sealed class ProviderGate : IRequestGate, IDisposable
             return;
         }
 
-        var ticks = (_time.GetUtcNow() + after).UtcTicks;
-        var seen = Interlocked.Read(ref _retryAfterUntilTicks);
-        while (ticks > seen)
-        {
-            var was = Interlocked.CompareExchange(ref _retryAfterUntilTicks, ticks, seen);
-            if (was == seen)
-            {
-                return;
-            }
-
-            seen = was;
-        }
+        LatestTime.Raise(ref _retryAfterUntilTicks, (_time.GetUtcNow() + after).UtcTicks);
     }
 
     private ValueTask<bool> ShouldRetry(RetryPredicateArguments<object> args)

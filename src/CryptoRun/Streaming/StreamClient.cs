@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Threading.RateLimiting;
 using CryptoRun.Books;
 using CryptoRun.Domain;
+using CryptoRun.Resilience;
 
 namespace CryptoRun.Streaming;
 
@@ -352,18 +353,7 @@ public sealed class StreamClient : IAsyncDisposable
     /// <summary>Keeps the latest end of a ban the client's REST calls learned of.</summary>
     internal void NoteBan(DateTimeOffset until)
     {
-        var ticks = until.UtcTicks;
-        var seen = Interlocked.Read(ref _bannedUntilTicks);
-        while (ticks > seen)
-        {
-            var was = Interlocked.CompareExchange(ref _bannedUntilTicks, ticks, seen);
-            if (was == seen)
-            {
-                return;
-            }
-
-            seen = was;
-        }
+        LatestTime.Raise(ref _bannedUntilTicks, until.UtcTicks);
     }
 
     private void StartConnection(IEnumerable<StreamSubscription> subscriptions)

@@ -43,7 +43,7 @@ public class EndToEndBenchmarks
     public async Task<long> AvaxMonthOverLoopback()
     {
         var http = _services.GetRequiredService<IHttpClientFactory>().CreateClient("replay");
-        var provider = (IKlineProvider)VenueRegistry.Get("binance-usdm").Create(CryptoRun.Providers.VenueConnection.Direct(http, TimeProvider.System));
+        var provider = (ICandleProvider)VenueRegistry.Get("binance-usdm").Create(CryptoRun.Providers.VenueConnection.Direct(http, TimeProvider.System));
         var month = new TimeRange(BenchData.AvaxStart, BenchData.AvaxStart + (44_640L * 60_000));
         var report = await new CandleBackfill(_store, TimeProvider.System).RunAsync(provider, Instrument.Parse("AVAX/USDT:USDT"), Timeframe.M1, month);
         return report.CandlesStored == 44_640 ? report.CandlesStored : throw new InvalidOperationException($"stored {report.CandlesStored}");

@@ -78,7 +78,7 @@ internal static class DemoCommand
         var elapsed = TimeSpan.Zero;
         foreach (var series in server.Series)
         {
-            var provider = HistoryFetchCommand.Klines(host.Connect(series.Venue), series.Timeframe);
+            var provider = HistoryFetchCommand.Candles(host.Connect(series.Venue), series.Timeframe);
             output.WriteLine($"fetching {series.Venue} {series.Instrument} {series.Timeframe} {series.Span} ({series.Count:N0} candles recorded)");
             var (report, _) = await HistoryFetchCommand.FetchAsync(environment, store, provider, series.Instrument, series.Timeframe, series.Span, HistoryStrategy.AutoBackfill, null, cancellationToken);
             requests += report.Requests;

@@ -81,7 +81,7 @@ internal static class HistoryFetchCommand
         // Arguments are checked before the store is touched: a usage error creates no file and needs no server.
         using (var check = ProviderHost.Create(environment, endpoints, config))
         {
-            Klines(check.Connect(venue), timeframe);
+            Candles(check.Connect(venue), timeframe);
         }
 
         // A range in which no candle has closed has nothing to fetch yet; only SEAMLESS waits for candles to close.
@@ -96,7 +96,7 @@ internal static class HistoryFetchCommand
         // On PostgreSQL, every gate also takes its weight from the cluster-wide rate budget there.
         await using var opened = await CliStore.OpenAsync(environment, target, StoreAccess.Write, "", cancellationToken);
         using var host = ProviderHost.Create(environment, endpoints, config, opened.SharedBudget);
-        var provider = Klines(host.Connect(venue), timeframe);
+        var provider = Candles(host.Connect(venue), timeframe);
         var store = opened.Candles;
 
         // Provider health is kept where the store keeps it (SQLite's provider_health table).
@@ -148,10 +148,10 @@ internal static class HistoryFetchCommand
         public void Dispose() => undo();
     }
 
-    /// <summary>The connector's kline capability, checked to serve the timeframe.</summary>
-    internal static IKlineProvider Klines(IMarketDataProvider provider, Timeframe timeframe)
+    /// <summary>The connector's candle capability, checked to serve the timeframe.</summary>
+    internal static ICandleProvider Candles(IMarketDataProvider provider, Timeframe timeframe)
     {
-        if (provider is not IKlineProvider klines)
+        if (provider is not ICandleProvider klines)
         {
             throw new UsageException($"{provider.Name} serves no candles");
         }
@@ -169,7 +169,7 @@ internal static class HistoryFetchCommand
     internal static async Task<(BackfillReport Report, HistoryResult Result)> FetchAsync(
         CliEnvironment environment,
         ICandleStore store,
-        IKlineProvider provider,
+        ICandleProvider provider,
         Instrument instrument,
         Timeframe timeframe,
         TimeRange range,

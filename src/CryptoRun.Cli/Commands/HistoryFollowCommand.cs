@@ -54,7 +54,7 @@ internal static class HistoryFollowCommand
         CancellationToken cancellationToken)
     {
         using var host = ProviderHost.Create(environment, endpoints, config);
-        var provider = HistoryFetchCommand.Klines(host.Connect(venue), timeframe);
+        var provider = HistoryFetchCommand.Candles(host.Connect(venue), timeframe);
         await using var store = await CliStore.OpenAsync(environment, target, StoreAccess.Write, "", cancellationToken);
         await using var health = store.Health is { } table ? new ProviderHealthRecorder(host.Registry, table, host.Logging.CreateLogger("health")) : null;
         var history = new HistoryProvider(store.Candles, _ => provider, environment.Time);

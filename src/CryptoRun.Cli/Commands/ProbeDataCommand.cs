@@ -196,7 +196,7 @@ internal static class ProbeDataCommand
     private static async Task<int> SnapshotAsync(CliEnvironment environment, DataFacade facade, string venue, Instrument instrument, Request request, CancellationToken cancellationToken)
     {
         var now = environment.Time.GetUtcNow();
-        var book = await facade.GetBookL2Async(venue, instrument, 10, cancellationToken);
+        var book = await facade.GetL2BookAsync(venue, instrument, 10, cancellationToken);
         var trades = await facade.GetTradesAsync(venue, instrument, 1000, cancellationToken);
         var since = now.AddMinutes(-request.Minutes).ToUnixTimeMilliseconds();
         var window = trades.Value.Where(t => t.TimeMs >= since).ToList();
@@ -277,7 +277,7 @@ internal static class ProbeDataCommand
     {
         var stream = facade.Stream(venue);
         var trades = facade.SubscribeTrades(venue, instrument);
-        var book = facade.SubscribeBookL2(venue, instrument);
+        var book = facade.SubscribeL2Book(venue, instrument);
         await facade.StartAsync(cancellationToken);
         stream = facade.Stream(venue)!;
         var view = new LiveView(instrument, environment.Time);

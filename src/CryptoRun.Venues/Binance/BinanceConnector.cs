@@ -19,7 +19,7 @@ namespace CryptoRun.Venues.Binance;
 /// Every request states its weight to the gate; the venue's <c>rateLimits</c> replace the configured
 /// per-minute budget, and <c>X-MBX-USED-WEIGHT-(n)(S|M|H|D)</c> resyncs the used weight after every answer.
 /// </remarks>
-public sealed class BinanceConnector : IKlineProvider, ITradeProvider, IOrderBookProvider, ITickerProvider
+public sealed class BinanceConnector : ICandleProvider, ITradeProvider, IL2BookProvider, ITickerProvider
 {
     private readonly BinanceApi _api;
     private readonly VenueHttp _http;
@@ -126,7 +126,7 @@ public sealed class BinanceConnector : IKlineProvider, ITradeProvider, IOrderBoo
 
     /// <inheritdoc />
     /// <remarks>Source: <c>GET /api/v3/depth</c> (limit 1..5000) or <c>/fapi/v1/depth</c> (limit 5/10/20/50/100/500/1000); weight by limit.</remarks>
-    public async Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(
+    public async Task<Sourced<L2BookSnapshot>> GetL2BookAsync(
         Instrument instrument,
         int depth,
         CancellationToken cancellationToken = default)
@@ -185,7 +185,7 @@ public sealed class BinanceConnector : IKlineProvider, ITradeProvider, IOrderBoo
 /// <see cref="BinanceConnector"/> serves on <c>/fapi/v1</c>, plus funding history and open interest.
 /// </summary>
 /// <remarks>Sources: <c>GET /fapi/v1/fundingRate</c> (at most 1000 per request), <c>/fapi/v1/openInterest</c>.</remarks>
-public sealed class BinanceUsdmConnector : IKlineProvider, ITradeProvider, IOrderBookProvider, ITickerProvider, IFundingRateProvider, IOpenInterestProvider
+public sealed class BinanceUsdmConnector : ICandleProvider, ITradeProvider, IL2BookProvider, ITickerProvider, IFundingRateProvider, IOpenInterestProvider
 {
     private readonly BinanceConnector _core;
 
@@ -221,8 +221,8 @@ public sealed class BinanceUsdmConnector : IKlineProvider, ITradeProvider, IOrde
         => _core.GetRecentTradesAsync(instrument, limit, cancellationToken);
 
     /// <inheritdoc />
-    public Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(Instrument instrument, int depth, CancellationToken cancellationToken = default)
-        => _core.GetOrderBookAsync(instrument, depth, cancellationToken);
+    public Task<Sourced<L2BookSnapshot>> GetL2BookAsync(Instrument instrument, int depth, CancellationToken cancellationToken = default)
+        => _core.GetL2BookAsync(instrument, depth, cancellationToken);
 
     /// <inheritdoc />
     public Task<Sourced<SpotQuote>> GetSpotQuoteAsync(Instrument instrument, CancellationToken cancellationToken = default)

@@ -110,7 +110,7 @@ internal static class BinanceParser
     }
 
     /// <summary>Parses <c>GET /api/v3/depth</c> / <c>/fapi/v1/depth</c>: <c>{"lastUpdateId", ["E", "T",] "bids": [["p","q"]], "asks": [...]}</c>.</summary>
-    internal static OrderBookSnapshot ParseDepth(Instrument instrument, ReadOnlySpan<byte> json)
+    internal static L2BookSnapshot ParseDepth(Instrument instrument, ReadOnlySpan<byte> json)
     {
         var reader = JsonRead.Reader(json);
         JsonRead.Next(ref reader);
@@ -155,7 +155,7 @@ internal static class BinanceParser
             throw new FormatException("depth: missing 'bids' or 'asks'");
         }
 
-        return new OrderBookSnapshot(instrument, lastUpdateId, time, bids, asks);
+        return new L2BookSnapshot(instrument, lastUpdateId, time, bids, asks);
     }
 
     /// <summary>Parses <c>GET /api/v3/aggTrades</c> / <c>/fapi/v1/aggTrades</c>: objects <c>{"a","p","q","f","l","T","m"[,"M"]}</c>; <c>m</c> true means the buyer was the maker, so the taker sold.</summary>

@@ -15,7 +15,7 @@ namespace CryptoRun.Venues.Coinbase;
 /// first; buckets without trades are left out), <c>/products/{id}/trades</c> (at most 1000),
 /// <c>/products/{id}/book?level=2</c>.
 /// </remarks>
-public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBookProvider, ITickerProvider
+public sealed class CoinbaseConnector : ICandleProvider, ITradeProvider, IL2BookProvider, ITickerProvider
 {
     /// <summary>The venue name.</summary>
     public const string VenueName = "coinbase";
@@ -118,7 +118,7 @@ public sealed class CoinbaseConnector : IKlineProvider, ITradeProvider, IOrderBo
 
     /// <inheritdoc />
     /// <remarks>Source: <c>GET /products/{id}/book?level=2</c> (the aggregated full book), cut to <paramref name="depth"/> levels.</remarks>
-    public async Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(
+    public async Task<Sourced<L2BookSnapshot>> GetL2BookAsync(
         Instrument instrument,
         int depth,
         CancellationToken cancellationToken = default)

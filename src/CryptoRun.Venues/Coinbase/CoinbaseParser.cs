@@ -131,7 +131,7 @@ internal static class CoinbaseParser
     }
 
     /// <summary>Parses <c>GET /products/{id}/book?level=2</c>: <c>{bids: [["price","size",num_orders]], asks, sequence}</c>.</summary>
-    internal static OrderBookSnapshot ParseBook(Instrument instrument, byte[] json)
+    internal static L2BookSnapshot ParseBook(Instrument instrument, byte[] json)
     {
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
@@ -143,7 +143,7 @@ internal static class CoinbaseParser
             time = at.ToUnixTimeMilliseconds();
         }
 
-        return new OrderBookSnapshot(instrument, sequence, time, Levels(root, "bids"), Levels(root, "asks"));
+        return new L2BookSnapshot(instrument, sequence, time, Levels(root, "bids"), Levels(root, "asks"));
     }
 
     /// <summary>Reads a Coinbase error body <c>{"message": "..."}</c>.</summary>

@@ -62,7 +62,7 @@ namespace CryptoRun.Venues.Hyperliquid;
 /// guilder-client-hyperliquid README.
 /// </para>
 /// </remarks>
-public sealed class HyperliquidConnector : IKlineProvider, IOrderBookProvider, ITradeProvider, IFundingRateProvider, ITickerProvider
+public sealed class HyperliquidConnector : ICandleProvider, IL2BookProvider, ITradeProvider, IFundingRateProvider, ITickerProvider
 {
     /// <summary>The venue name.</summary>
     public const string VenueName = "hyperliquid";
@@ -178,7 +178,7 @@ public sealed class HyperliquidConnector : IKlineProvider, IOrderBookProvider, I
 
     /// <inheritdoc />
     /// <remarks>Source: <c>POST /info {"type": "l2Book", "coin"}</c> (weight 2), at most 20 levels per side, cut to <paramref name="depth"/>.</remarks>
-    public async Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(Instrument instrument, int depth, CancellationToken cancellationToken = default)
+    public async Task<Sourced<L2BookSnapshot>> GetL2BookAsync(Instrument instrument, int depth, CancellationToken cancellationToken = default)
     {
         var market = await MarketAsync(instrument, cancellationToken).ConfigureAwait(false);
         var body = Body(w =>

@@ -58,7 +58,7 @@ internal static class HyperliquidParser
     /// <c>{"px", "sz", "n"}</c> best first, at most 20 per side; <c>n</c> is the number of orders at the level.
     /// </summary>
     /// <exception cref="VenueRequestException">The venue answered <c>null</c>: it has no book for the coin.</exception>
-    internal static OrderBookSnapshot ParseL2Book(string venue, Instrument instrument, string coin, byte[] json)
+    internal static L2BookSnapshot ParseL2Book(string venue, Instrument instrument, string coin, byte[] json)
     {
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
@@ -74,7 +74,7 @@ internal static class HyperliquidParser
         }
 
         long? time = Optional(root, "time") is { } t ? Int64Of(t, "l2Book time") : null;
-        return new OrderBookSnapshot(instrument, null, time, Levels(levels[0], "bid"), Levels(levels[1], "ask"));
+        return new L2BookSnapshot(instrument, null, time, Levels(levels[0], "bid"), Levels(levels[1], "ask"));
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ namespace CryptoRun.Venues.Kraken;
 /// pages say which window they cover, and older parts of a range are reported as not covered.
 /// Weekly candles are not offered: Kraken's week alignment is not documented.
 /// </remarks>
-public sealed class KrakenConnector : IKlineProvider, ITradeProvider, ITradeHistoryProvider, IOrderBookProvider, ITickerProvider
+public sealed class KrakenConnector : ICandleProvider, ITradeProvider, ITradeHistoryProvider, IL2BookProvider, ITickerProvider
 {
     /// <summary>The venue name.</summary>
     public const string VenueName = "kraken";
@@ -171,7 +171,7 @@ public sealed class KrakenConnector : IKlineProvider, ITradeProvider, ITradeHist
 
     /// <inheritdoc />
     /// <remarks>Source: <c>GET /0/public/Depth?pair=&amp;count=</c> (count 1..500).</remarks>
-    public async Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(
+    public async Task<Sourced<L2BookSnapshot>> GetL2BookAsync(
         Instrument instrument,
         int depth,
         CancellationToken cancellationToken = default)

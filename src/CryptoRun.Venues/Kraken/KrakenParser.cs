@@ -205,7 +205,7 @@ internal static class KrakenParser
     }
 
     /// <summary>Parses <c>GET /0/public/Depth</c>: <c>result</c> maps the pair to <c>{asks: [["price", "volume", time]], bids: [...]}</c>.</summary>
-    internal static OrderBookSnapshot ParseDepth(string venue, Instrument instrument, byte[] json)
+    internal static L2BookSnapshot ParseDepth(string venue, Instrument instrument, byte[] json)
     {
         using var document = JsonDocument.Parse(json);
         var result = Result(venue, document.RootElement, "Depth");
@@ -218,7 +218,7 @@ internal static class KrakenParser
 
             var bids = Levels(property.Value, "bids");
             var asks = Levels(property.Value, "asks");
-            return new OrderBookSnapshot(instrument, null, null, bids, asks);
+            return new L2BookSnapshot(instrument, null, null, bids, asks);
         }
 
         throw new FormatException("Depth: result holds no book");

@@ -14,7 +14,7 @@ namespace CryptoRun.Venues.Okx;
 /// with <c>after</c> (open times earlier than) and <c>before</c> (later than); daily and longer bars
 /// use the UTC-aligned names (<c>1Dutc</c>), never OKX's Hong Kong-aligned <c>1D</c>.
 /// </remarks>
-public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookProvider, ITickerProvider, IFundingRateProvider, IOpenInterestProvider
+public sealed class OkxConnector : ICandleProvider, ITradeProvider, IL2BookProvider, ITickerProvider, IFundingRateProvider, IOpenInterestProvider
 {
     /// <summary>The venue name.</summary>
     public const string VenueName = "okx";
@@ -206,7 +206,7 @@ public sealed class OkxConnector : IKlineProvider, ITradeProvider, IOrderBookPro
 
     /// <inheritdoc />
     /// <remarks>Source: <c>GET /api/v5/market/books?instId=&amp;sz=</c> (1..400).</remarks>
-    public async Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(
+    public async Task<Sourced<L2BookSnapshot>> GetL2BookAsync(
         Instrument instrument,
         int depth,
         CancellationToken cancellationToken = default)

@@ -150,7 +150,7 @@ internal static class OkxParser
     }
 
     /// <summary>Parses <c>GET /api/v5/market/books</c>: <c>data[0] = {asks: [[px, sz, "0", orders]], bids, ts}</c>.</summary>
-    internal static OrderBookSnapshot ParseBook(string venue, Instrument instrument, byte[] json)
+    internal static L2BookSnapshot ParseBook(string venue, Instrument instrument, byte[] json)
     {
         using var document = JsonDocument.Parse(json);
         var data = Data(venue, document.RootElement, "books");
@@ -161,7 +161,7 @@ internal static class OkxParser
 
         var book = data[0];
         var ts = Text(book, "ts");
-        return new OrderBookSnapshot(
+        return new L2BookSnapshot(
             instrument,
             null,
             ts is null ? null : ParseLong(ts, "books ts"),

@@ -132,7 +132,7 @@ public sealed class L2Book
     /// <summary>The book as a domain snapshot, cut to <paramref name="depth"/> levels per side.</summary>
     /// <param name="depth">Levels per side (0 = all).</param>
     /// <returns>The snapshot, with the book's sequence and time.</returns>
-    public OrderBookSnapshot ToSnapshot(int depth = 0)
+    public L2BookSnapshot ToSnapshot(int depth = 0)
     {
         static List<BookLevel> Take(Side side, int depth)
         {
@@ -146,7 +146,7 @@ public sealed class L2Book
             return levels;
         }
 
-        return new OrderBookSnapshot(Instrument, Sequence, TimeMs, Take(_bids, depth), Take(_asks, depth));
+        return new L2BookSnapshot(Instrument, Sequence, TimeMs, Take(_bids, depth), Take(_asks, depth));
     }
 
     private void Truncate()

@@ -11,7 +11,7 @@ namespace CryptoRun.Facade;
 
 /// <summary>One venue of a <see cref="DataFacade"/>: its WebSocket protocol (hot tier) and its REST connector (warm tier).</summary>
 /// <param name="Name">The venue name (<c>kraken</c>, <c>binance</c>...).</param>
-/// <param name="Rest">The venue's REST connector: market metadata, and the warm tier's klines, trades and books by its capabilities.</param>
+/// <param name="Rest">The venue's REST connector: market metadata, and the warm tier's candles, trades and books by its capabilities.</param>
 /// <param name="Stream">The venue's WebSocket protocol; null when the venue has no hot tier here.</param>
 /// <param name="StreamOptions">The stream client's options (endpoint, clock, REST connection for book snapshots through the venue's gate, buffers); null for the defaults.</param>
 public sealed record FacadeVenue(string Name, IExchangeNativeProvider Rest, IStreamProtocol? Stream = null, StreamClientOptions? StreamOptions = null);
@@ -151,7 +151,7 @@ public sealed class DataFacade : IAsyncDisposable
     /// <returns>The consumer (<see cref="BookSnapshotEvent"/>s, <see cref="BookDeltaEvent"/>s, gaps and status).</returns>
     /// <exception cref="ArgumentException">The venue is unknown.</exception>
     /// <exception cref="NotSupportedException">The venue has no stream here.</exception>
-    public StreamSubscriber SubscribeBookL2(string venue, Instrument instrument, int? bufferSize = null)
+    public StreamSubscriber SubscribeL2Book(string venue, Instrument instrument, int? bufferSize = null)
         => Subscribe(venue, StreamChannel.Book, instrument, bufferSize);
 
     /// <summary>Streams any channel of one instrument (tickers, candles, funding as well as trades and books).</summary>
@@ -179,7 +179,7 @@ public sealed class DataFacade : IAsyncDisposable
     /// <returns>The client, or null.</returns>
     public StreamClient? Stream(string venue) => _streams.GetValueOrDefault(venue);
 
-    /// <summary>The most recent closed candles (warm tier: the venue's REST klines).</summary>
+    /// <summary>The most recent closed candles (warm tier: the venue's REST candles).</summary>
     /// <param name="venue">The venue name.</param>
     /// <param name="instrument">The instrument.</param>
     /// <param name="timeframe">The candle timeframe.</param>
@@ -187,18 +187,18 @@ public sealed class DataFacade : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>Up to <paramref name="limit"/> closed candles, oldest first, with the provenance of the last page fetched.</returns>
     /// <exception cref="ArgumentException">The venue is unknown.</exception>
-    /// <exception cref="NotSupportedException">The venue's connector serves no klines.</exception>
+    /// <exception cref="NotSupportedException">The venue's connector serves no candles.</exception>
     /// <exception cref="VenueDataException">A page failed the conformance check (a candle outside the window asked, out of order, or failing the quality gate).</exception>
     /// <exception cref="VenueException">The venue failed.</exception>
-    public async Task<Sourced<IReadOnlyList<Candle>>> GetKlinesAsync(string venue, Instrument instrument, Timeframe timeframe, int limit, CancellationToken cancellationToken = default)
+    public async Task<Sourced<IReadOnlyList<Candle>>> GetCandlesAsync(string venue, Instrument instrument, Timeframe timeframe, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        var rest = Venue(venue).Rest as IKlineProvider ?? throw new NotSupportedException($"{venue} serves no klines");
+        var rest = Venue(venue).Rest as ICandleProvider ?? throw new NotSupportedException($"{venue} serves no candles");
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var step = timeframe.Milliseconds;
         var to = now - (now % step);
         var range = new TimeRange(to - (step * limit), to);
-        var key = string.Create(CultureInfo.InvariantCulture, $"klines|{venue}|{instrument}|{timeframe.Name}|{limit}|{to}");
+        var key = string.Create(CultureInfo.InvariantCulture, $"candles|{venue}|{instrument}|{timeframe.Name}|{limit}|{to}");
         return await CachedAsync(venue, TtlTier.PricesWarm, key, () => MeasureAsync(venue, async () =>
         {
             var candles = new List<Candle>();
@@ -210,16 +210,16 @@ public sealed class DataFacade : IAsyncDisposable
             }
 
             IReadOnlyList<Candle> last = candles.TakeLast(limit).ToList();
-            return new Sourced<IReadOnlyList<Candle>>(last, provenance ?? new Provenance(venue, "klines", range, 0, _time.GetUtcNow()));
+            return new Sourced<IReadOnlyList<Candle>>(last, provenance ?? new Provenance(venue, "candles", range, 0, _time.GetUtcNow()));
         }), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>VADR (see <see cref="VadrCalculator"/>) of the last <paramref name="window"/> against the windows before it, from the venue's REST klines; cached in the VolumesVADR tier.</summary>
+    /// <summary>VADR (see <see cref="VadrCalculator"/>) of the last <paramref name="window"/> against the windows before it, from the venue's REST candles; cached in the VolumesVADR tier.</summary>
     /// <param name="venue">The venue name.</param>
     /// <param name="instrument">The instrument.</param>
     /// <param name="window">The VADR window (24 h in seed 001).</param>
     /// <param name="timeframe">The candles it is computed from (1 h by default in <c>probe data</c>).</param>
-    /// <param name="cancellationToken">Cancels the klines request.</param>
+    /// <param name="cancellationToken">Cancels the candles request.</param>
     /// <returns>The VADR, or frozen with the reason when the venue has too little data.</returns>
     /// <exception cref="ArgumentException">The venue is unknown, or the window is not a whole number of candles.</exception>
     /// <exception cref="VenueException">The venue failed.</exception>
@@ -233,7 +233,7 @@ public sealed class DataFacade : IAsyncDisposable
             IReadOnlyList<Candle> candles;
             try
             {
-                candles = (await GetKlinesAsync(venue, instrument, timeframe, bars, token).ConfigureAwait(false)).Value;
+                candles = (await GetCandlesAsync(venue, instrument, timeframe, bars, token).ConfigureAwait(false)).Value;
             }
             catch (NotSupportedException)
             {
@@ -272,19 +272,19 @@ public sealed class DataFacade : IAsyncDisposable
     /// <exception cref="ArgumentException">The venue is unknown.</exception>
     /// <exception cref="NotSupportedException">Neither a synced stream nor a REST book is available.</exception>
     /// <exception cref="VenueException">The venue failed.</exception>
-    public Task<Sourced<OrderBookSnapshot>> GetBookL2Async(string venue, Instrument instrument, int depth, CancellationToken cancellationToken = default)
+    public Task<Sourced<L2BookSnapshot>> GetL2BookAsync(string venue, Instrument instrument, int depth, CancellationToken cancellationToken = default)
     {
         var entry = Venue(venue);
         if (_streams.TryGetValue(venue, out var client) && client.TryGetBook(instrument, depth, out var streamed))
         {
             Counters(venue).Count("stream");
             var now = _time.GetUtcNow();
-            return Task.FromResult(new Sourced<OrderBookSnapshot>(streamed, new Provenance(venue, "ws", null, 0, now)));
+            return Task.FromResult(new Sourced<L2BookSnapshot>(streamed, new Provenance(venue, "ws", null, 0, now)));
         }
 
-        var rest = entry.Rest as IOrderBookProvider ?? throw new NotSupportedException($"{venue} has no synced streamed book of {instrument} and serves no REST book");
+        var rest = entry.Rest as IL2BookProvider ?? throw new NotSupportedException($"{venue} has no synced streamed book of {instrument} and serves no REST book");
         var key = string.Create(CultureInfo.InvariantCulture, $"book|{venue}|{instrument}|{depth}");
-        return CachedAsync(venue, TtlTier.PricesHot, key, () => MeasureAsync(venue, () => rest.GetOrderBookAsync(instrument, depth, cancellationToken)), cancellationToken);
+        return CachedAsync(venue, TtlTier.PricesHot, key, () => MeasureAsync(venue, () => rest.GetL2BookAsync(instrument, depth, cancellationToken)), cancellationToken);
     }
 
     /// <summary>The warm tier's cache statistics per tier (hits, misses, ratio, entries, evictions, expirations).</summary>
@@ -305,7 +305,7 @@ public sealed class DataFacade : IAsyncDisposable
     public async Task<(SnapshotMetadata Book, SnapshotMetadata Ticker)> SnapshotAsync(string venue, Instrument instrument, int depth, CancellationToken cancellationToken = default)
     {
         var store = _pointInTime ?? throw new InvalidOperationException("the facade has no cold tier: set DataFacadeOptions.PointInTime");
-        var book = await GetBookL2Async(venue, instrument, depth, cancellationToken).ConfigureAwait(false);
+        var book = await GetL2BookAsync(venue, instrument, depth, cancellationToken).ConfigureAwait(false);
         var takenAt = _time.GetUtcNow();
         var connection = book.Provenance.Endpoint == "ws" ? $"{venue} stream" : null;
         var bookMeta = await store.WriteBookAsync(venue, book.Value, book.Provenance, connection, takenAt, cancellationToken: cancellationToken).ConfigureAwait(false);

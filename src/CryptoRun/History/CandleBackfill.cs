@@ -33,7 +33,7 @@ public sealed record BackfillReport(
 
 /// <summary>
 /// Fetches into the store only the windows of a range the store has not fetched before, page by
-/// page through a venue's <see cref="IKlineProvider"/>. Each page passes the quality gate and is
+/// page through a venue's <see cref="ICandleProvider"/>. Each page passes the quality gate and is
 /// written with its provenance and the window it answers for in one transaction, so an interrupted
 /// backfill keeps every finished page and the next run fetches only the rest.
 /// </summary>
@@ -43,7 +43,7 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
 {
     /// <summary>
     /// Page-sized windows fetched at once (1: one after another). Above 1, and only for a venue that
-    /// <see cref="IKlineProvider.ServesAnyWindow"/>, the missing windows are cut into pages fetched
+    /// <see cref="ICandleProvider.ServesAnyWindow"/>, the missing windows are cut into pages fetched
     /// concurrently; the provider's gate still paces them within its rate budget.
     /// </summary>
     public int Concurrency { get; init; } = 1;
@@ -59,7 +59,7 @@ public sealed class CandleBackfill(ICandleStore store, TimeProvider time)
     /// <exception cref="VenueDataException">A page failed the quality gate; nothing of that page was stored.</exception>
     /// <exception cref="VenueException">A venue call failed; pages before it stay stored.</exception>
     public async Task<BackfillReport> RunAsync(
-        IKlineProvider provider,
+        ICandleProvider provider,
         Instrument instrument,
         Timeframe timeframe,
         TimeRange range,

@@ -129,7 +129,7 @@ public sealed class HistoryProvider
     public static readonly TimeSpan CacheTimeToLive = TimeSpan.FromMinutes(5);
 
     private readonly ICandleStore _store;
-    private readonly Func<string, IKlineProvider> _venues;
+    private readonly Func<string, ICandleProvider> _venues;
     private readonly TimeProvider _time;
     private readonly IBackfillLeases? _leases;
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
@@ -140,10 +140,10 @@ public sealed class HistoryProvider
 
     /// <summary>Creates the provider.</summary>
     /// <param name="store">The candle store.</param>
-    /// <param name="venues">The kline connector of a venue name (behind its gate); throws for an unknown venue.</param>
+    /// <param name="venues">The candle connector of a venue name (behind its gate); throws for an unknown venue.</param>
     /// <param name="time">The clock: budgets, staleness, live waits.</param>
     /// <param name="leases">Backfill leases shared with other processes; by default the store's own when it keeps them (SQLite does), else none.</param>
-    public HistoryProvider(ICandleStore store, Func<string, IKlineProvider> venues, TimeProvider time, IBackfillLeases? leases = null)
+    public HistoryProvider(ICandleStore store, Func<string, ICandleProvider> venues, TimeProvider time, IBackfillLeases? leases = null)
     {
         _store = store;
         _venues = venues;

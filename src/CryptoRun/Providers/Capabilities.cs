@@ -5,14 +5,14 @@ namespace CryptoRun.Providers;
 /// <summary>What a provider can serve; each value is one capability interface.</summary>
 public enum Capability
 {
-    /// <summary><see cref="IKlineProvider"/>: historical candles.</summary>
-    Klines,
+    /// <summary><see cref="ICandleProvider"/>: historical candles.</summary>
+    Candles,
 
     /// <summary><see cref="ITradeProvider"/>: recent public trades (microstructure).</summary>
     SpotTrades,
 
-    /// <summary><see cref="IOrderBookProvider"/>: L2 order books (microstructure).</summary>
-    OrderBookL2,
+    /// <summary><see cref="IL2BookProvider"/>: L2 order books (microstructure).</summary>
+    L2Book,
 
     /// <summary><see cref="ITickerProvider"/>: spot price quotes.</summary>
     Ticker,
@@ -53,7 +53,7 @@ public static class Capabilities
     public static IReadOnlyList<Capability> All { get; } = Enum.GetValues<Capability>();
 
     /// <summary>The microstructure capabilities, which only exchange-native providers may serve.</summary>
-    public static IReadOnlyList<Capability> Microstructure { get; } = [Capability.SpotTrades, Capability.OrderBookL2];
+    public static IReadOnlyList<Capability> Microstructure { get; } = [Capability.SpotTrades, Capability.L2Book];
 
     /// <summary>Whether the provider implements the capability's interface.</summary>
     /// <param name="provider">The provider.</param>
@@ -61,9 +61,9 @@ public static class Capabilities
     /// <returns><see langword="true"/> when it does.</returns>
     public static bool HasCapability(this IMarketDataProvider provider, Capability capability) => capability switch
     {
-        Capability.Klines => provider is IKlineProvider,
+        Capability.Candles => provider is ICandleProvider,
         Capability.SpotTrades => provider is ITradeProvider,
-        Capability.OrderBookL2 => provider is IOrderBookProvider,
+        Capability.L2Book => provider is IL2BookProvider,
         Capability.Ticker => provider is ITickerProvider,
         Capability.FundingHistory => provider is IFundingRateProvider,
         Capability.OpenInterest => provider is IOpenInterestProvider,
@@ -84,9 +84,9 @@ public static class Capabilities
     /// <returns>The capability interface type.</returns>
     public static Type InterfaceOf(Capability capability) => capability switch
     {
-        Capability.Klines => typeof(IKlineProvider),
+        Capability.Candles => typeof(ICandleProvider),
         Capability.SpotTrades => typeof(ITradeProvider),
-        Capability.OrderBookL2 => typeof(IOrderBookProvider),
+        Capability.L2Book => typeof(IL2BookProvider),
         Capability.Ticker => typeof(ITickerProvider),
         Capability.FundingHistory => typeof(IFundingRateProvider),
         Capability.OpenInterest => typeof(IOpenInterestProvider),
@@ -95,14 +95,14 @@ public static class Capabilities
         _ => typeof(ITvlProvider),
     };
 
-    /// <summary>The kebab-case name used in config and output (<c>order-book-l2</c>).</summary>
+    /// <summary>The kebab-case name used in config and output (<c>l2-book</c>).</summary>
     /// <param name="capability">The capability.</param>
     /// <returns>The name.</returns>
     public static string Name(this Capability capability) => capability switch
     {
-        Capability.Klines => "klines",
+        Capability.Candles => "candles",
         Capability.SpotTrades => "spot-trades",
-        Capability.OrderBookL2 => "order-book-l2",
+        Capability.L2Book => "l2-book",
         Capability.Ticker => "ticker",
         Capability.FundingHistory => "funding-history",
         Capability.OpenInterest => "open-interest",

@@ -33,7 +33,7 @@ public interface IExchangeNativeProvider : IMarketDataProvider
 
 /// <summary>
 /// An aggregator (CoinGecko, CoinPaprika): market data fallback only. It never serves microstructure:
-/// a type that is one must not implement <see cref="ITradeProvider"/> or <see cref="IOrderBookProvider"/>;
+/// a type that is one must not implement <see cref="ITradeProvider"/> or <see cref="IL2BookProvider"/>;
 /// the registry refuses such a type and a test of the build checks every provider type.
 /// </summary>
 public interface IAggregatorProvider : IMarketDataProvider;
@@ -57,7 +57,7 @@ public interface IDeFiProvider : IMarketDataProvider;
 public sealed record CandlePage(IReadOnlyList<Candle> Candles, TimeRange Covered, Provenance Provenance);
 
 /// <summary>Capability: historical candles (klines).</summary>
-public interface IKlineProvider : IExchangeNativeProvider
+public interface ICandleProvider : IExchangeNativeProvider
 {
     /// <summary>The timeframes the venue serves natively.</summary>
     IReadOnlyList<Timeframe> SupportedTimeframes { get; }
@@ -134,7 +134,7 @@ public interface ITradeHistoryProvider : IExchangeNativeProvider
 }
 
 /// <summary>Capability (microstructure, exchange-native only): L2 order book snapshots over REST.</summary>
-public interface IOrderBookProvider : IExchangeNativeProvider
+public interface IL2BookProvider : IExchangeNativeProvider
 {
     /// <summary>An L2 order book snapshot.</summary>
     /// <param name="instrument">The instrument.</param>
@@ -142,7 +142,7 @@ public interface IOrderBookProvider : IExchangeNativeProvider
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The snapshot with the call's provenance.</returns>
     /// <exception cref="VenueException">The call failed.</exception>
-    Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(
+    Task<Sourced<L2BookSnapshot>> GetL2BookAsync(
         Instrument instrument,
         int depth,
         CancellationToken cancellationToken = default);

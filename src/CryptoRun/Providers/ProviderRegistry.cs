@@ -25,7 +25,7 @@ public sealed class ProviderRegistry : IDisposable
     /// <summary>Registers a provider.</summary>
     /// <param name="provider">The connector.</param>
     /// <param name="gate">Its gate; its provider name must match.</param>
-    /// <exception cref="ArgumentException">The name is taken, the gate is another provider's, or a non-exchange-native provider implements <see cref="ITradeProvider"/> or <see cref="IOrderBookProvider"/>.</exception>
+    /// <exception cref="ArgumentException">The name is taken, the gate is another provider's, or a non-exchange-native provider implements <see cref="ITradeProvider"/> or <see cref="IL2BookProvider"/>.</exception>
     public void Register(IMarketDataProvider provider, ProviderGate gate)
     {
         ArgumentNullException.ThrowIfNull(provider);

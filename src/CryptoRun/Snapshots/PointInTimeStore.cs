@@ -80,7 +80,7 @@ public sealed class PointInTimeStore
     /// <exception cref="InvalidOperationException">A snapshot with this id already exists in the series; nothing is overwritten.</exception>
     public Task<SnapshotMetadata> WriteBookAsync(
         string venue,
-        OrderBookSnapshot book,
+        L2BookSnapshot book,
         Provenance provenance,
         string? connection = null,
         DateTimeOffset? takenAt = null,
@@ -299,7 +299,7 @@ public sealed class PointInTimeStore
         SnapshotKind kind,
         string venue,
         Instrument instrument,
-        OrderBookSnapshot? book,
+        L2BookSnapshot? book,
         TickerSnapshot? ticker,
         Provenance provenance,
         string? connection,

@@ -20,7 +20,7 @@ internal static class SnapshotJson
         return text is "book" or "ticker";
     }
 
-    internal static byte[] Data(SnapshotMetadata meta, OrderBookSnapshot? book, TickerSnapshot? ticker)
+    internal static byte[] Data(SnapshotMetadata meta, L2BookSnapshot? book, TickerSnapshot? ticker)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -121,7 +121,7 @@ internal static class SnapshotJson
         if (kind == SnapshotKind.Book)
         {
             var book = Required(root, "book");
-            return new BookPitSnapshot(meta, new OrderBookSnapshot(
+            return new BookPitSnapshot(meta, new L2BookSnapshot(
                 instrument,
                 OptionalLong(book, "sequence"),
                 OptionalLong(book, "timeMs"),

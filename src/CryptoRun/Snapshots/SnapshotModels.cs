@@ -5,7 +5,7 @@ namespace CryptoRun.Snapshots;
 /// <summary>What a point-in-time snapshot holds; its text form (<c>book</c>, <c>ticker</c>) is part of the file name.</summary>
 public enum SnapshotKind
 {
-    /// <summary>A full L2 order book (<see cref="OrderBookSnapshot"/>), for example Binance <c>GET /api/v3/depth</c>.</summary>
+    /// <summary>A full L2 order book (<see cref="L2BookSnapshot"/>), for example Binance <c>GET /api/v3/depth</c>.</summary>
     Book = 0,
 
     /// <summary>A ticker (<see cref="TickerSnapshot"/>): best bid/ask, last price, 24 h volume.</summary>
@@ -74,7 +74,7 @@ public abstract record PitSnapshot(SnapshotMetadata Metadata);
 /// <summary>A stored L2 book snapshot.</summary>
 /// <param name="Metadata">Its metadata.</param>
 /// <param name="Book">The book, prices and sizes with the scale they were written with.</param>
-public sealed record BookPitSnapshot(SnapshotMetadata Metadata, OrderBookSnapshot Book) : PitSnapshot(Metadata);
+public sealed record BookPitSnapshot(SnapshotMetadata Metadata, L2BookSnapshot Book) : PitSnapshot(Metadata);
 
 /// <summary>A stored ticker snapshot.</summary>
 /// <param name="Metadata">Its metadata.</param>

@@ -251,7 +251,7 @@ public sealed class StreamClient : IAsyncDisposable
     /// <param name="depth">Levels per side (0 = all).</param>
     /// <param name="snapshot">The book, best levels first, with its sequence and venue time.</param>
     /// <returns>False when the book is not subscribed or is resyncing.</returns>
-    public bool TryGetBook(Instrument instrument, int depth, [NotNullWhen(true)] out OrderBookSnapshot? snapshot)
+    public bool TryGetBook(Instrument instrument, int depth, [NotNullWhen(true)] out L2BookSnapshot? snapshot)
     {
         StreamConnection[] connections;
         lock (_gate)

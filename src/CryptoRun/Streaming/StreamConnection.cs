@@ -155,7 +155,7 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
     public void Dispose() => _sendLock.Dispose();
 
     /// <summary>The instrument's book now, cut to <paramref name="depth"/>; false when it is not subscribed here or not in sync.</summary>
-    public bool TryGetBook(Instrument instrument, int depth, [NotNullWhen(true)] out OrderBookSnapshot? snapshot)
+    public bool TryGetBook(Instrument instrument, int depth, [NotNullWhen(true)] out L2BookSnapshot? snapshot)
     {
         snapshot = null;
         foreach (var keeper in _books.Values)

@@ -56,7 +56,7 @@ public sealed class ProvidersProbeCommandTests
         Assert.Equal("exchange-native", binance.GetProperty("compliance").GetString());
         Assert.True(binance.GetProperty("latency_ms").GetInt64() >= 0);
         Assert.Equal(replay.Server.BaseAddress.AbsoluteUri, binance.GetProperty("base_url").GetString());
-        Assert.Contains("order-book-l2", binance.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()));
+        Assert.Contains("l2-book", binance.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(["microstructure"], binance.GetProperty("primary_of").EnumerateArray().Select(c => c.GetString()!));
         Assert.Equal("CLOSED", binance.GetProperty("breaker").GetProperty("state").GetString());
 

@@ -20,12 +20,12 @@ public sealed class DataFacadeTests
         var kraken = replay.Connect<KrakenConnector>("kraken");
         await using var facade = new DataFacade([new FacadeVenue("kraken", kraken, new KrakenStreamProtocol())], new DataFacadeOptions { Time = replay.Clock });
 
-        var first = await facade.GetBookL2Async("kraken", Xmr, 10);
-        var second = await facade.GetBookL2Async("kraken", Xmr, 10);
+        var first = await facade.GetL2BookAsync("kraken", Xmr, 10);
+        var second = await facade.GetL2BookAsync("kraken", Xmr, 10);
         replay.Clock.Advance(TimeSpan.FromSeconds(5));
-        var third = await facade.GetBookL2Async("kraken", Xmr, 10);
+        var third = await facade.GetL2BookAsync("kraken", Xmr, 10);
 
-        var rest = (await kraken.GetOrderBookAsync(Xmr, 10)).Value;
+        var rest = (await kraken.GetL2BookAsync(Xmr, 10)).Value;
         Assert.StartsWith("GET /0/public/Depth", first.Provenance.Endpoint, StringComparison.Ordinal);
         Assert.Equal(rest.Bids, first.Value.Bids);
         Assert.Same(first, second);
@@ -50,7 +50,7 @@ public sealed class DataFacadeTests
         await using var facade = new DataFacade(
             [new FacadeVenue("kraken", kraken, new KrakenStreamProtocol(), new StreamClientOptions { Endpoint = ws, Time = replay.Clock })],
             new DataFacadeOptions { Time = replay.Clock });
-        var book = facade.SubscribeBookL2("kraken", Xmr);
+        var book = facade.SubscribeL2Book("kraken", Xmr);
         await facade.StartAsync();
         var events = await StreamReplayKit.ReadUntilAsync(book, e => e is BookDeltaEvent);
 
@@ -62,7 +62,7 @@ public sealed class DataFacadeTests
 
         events.AddRange(await StreamReplayKit.ReadAvailableAsync(book, TimeSpan.FromMilliseconds(300)));
 
-        var answer = await facade.GetBookL2Async("kraken", Xmr, 0);
+        var answer = await facade.GetL2BookAsync("kraken", Xmr, 0);
 
         Assert.Equal("ws", answer.Provenance.Endpoint);
         var rebuilt = StreamReplayKit.Rebuild(events, 1000);
@@ -89,7 +89,7 @@ public sealed class DataFacadeTests
 
         Assert.True(store.TryReadBookAsOf("kraken", Xmr, replay.Clock.GetUtcNow(), out var book));
         Assert.Equal(bookMeta.Id, book.Metadata.Id);
-        var rest = (await kraken.GetOrderBookAsync(Xmr, 25)).Value;
+        var rest = (await kraken.GetL2BookAsync(Xmr, 25)).Value;
         Assert.Equal(rest.Bids, book.Book.Bids);
         Assert.Equal(rest.Asks, book.Book.Asks);
         Assert.True(store.TryReadTickerAsOf("kraken", Xmr, replay.Clock.GetUtcNow(), out var ticker));

@@ -132,7 +132,7 @@ public sealed class CacheSourceTests : IAsyncLifetime, IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new HistoryProvider(_store, NoVenue, _clock) { CacheCapacity = -1 });
     }
 
-    private static IKlineProvider NoVenue(string venue) => throw new InvalidOperationException("covered reads ask no venue");
+    private static ICandleProvider NoVenue(string venue) => throw new InvalidOperationException("covered reads ask no venue");
 
     private static TimeRange Around(DateTimeOffset at, int hours) => new(at.AddHours(-hours), at.AddHours(hours));
 

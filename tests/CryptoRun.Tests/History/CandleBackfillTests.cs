@@ -21,7 +21,7 @@ public sealed class CandleBackfillTests
         using var dir = new TempDir();
         await using var store = await OpenAsync(dir);
         var clock = new ManualClock(Start);
-        var venue = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth) { Clock = clock };
+        var venue = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth) { Clock = clock };
         var july = new TimeRange(Ms("2026-07-01T00:00:00Z"), Ms("2026-08-01T00:00:00Z"));
 
         var report = await new CandleBackfill(store, clock).RunAsync(venue, Avax, M1, july);
@@ -45,7 +45,7 @@ public sealed class CandleBackfillTests
 
         var stored = await ReadAllAsync(store, AvaxKey);
         AssertSameDigits(AvaxMonth, stored.Select(r => r.Candle));
-        Assert.All(stored, r => Assert.Equal(FakeKlineProvider.Endpoint, r.Endpoint));
+        Assert.All(stored, r => Assert.Equal(FakeCandleProvider.Endpoint, r.Endpoint));
         Assert.Equal(Start.AddMilliseconds(250), stored[0].FetchedAt);
         Assert.Equal(Start.AddMilliseconds(250 * 2), stored[1000].FetchedAt);
         Assert.Equal(Start.AddMilliseconds(250 * 45), stored[^1].FetchedAt);
@@ -61,8 +61,8 @@ public sealed class CandleBackfillTests
         var clock = new ManualClock(Start);
         var range = new TimeRange(AvaxOpen(0), AvaxOpen(3 * 1440));
         var backfill = new CandleBackfill(store, clock);
-        var first = await backfill.RunAsync(new FakeKlineProvider(Venue, Avax, M1, AvaxMonth), Avax, M1, range);
-        var second = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth);
+        var first = await backfill.RunAsync(new FakeCandleProvider(Venue, Avax, M1, AvaxMonth), Avax, M1, range);
+        var second = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth);
 
         var report = await backfill.RunAsync(second, Avax, M1, range);
 
@@ -83,8 +83,8 @@ public sealed class CandleBackfillTests
         using var dir = new TempDir();
         await using var store = await OpenAsync(dir);
         var backfill = new CandleBackfill(store, new ManualClock(Start));
-        await backfill.RunAsync(new FakeKlineProvider(Venue, Avax, M1, AvaxMonth), Avax, M1, new TimeRange(AvaxOpen(1000), AvaxOpen(2000)));
-        var venue = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth);
+        await backfill.RunAsync(new FakeCandleProvider(Venue, Avax, M1, AvaxMonth), Avax, M1, new TimeRange(AvaxOpen(1000), AvaxOpen(2000)));
+        var venue = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth);
 
         var report = await backfill.RunAsync(venue, Avax, M1, new TimeRange(AvaxOpen(0), AvaxOpen(3000)));
 
@@ -102,7 +102,7 @@ public sealed class CandleBackfillTests
         await using var store = await OpenAsync(dir);
         var backfill = new CandleBackfill(store, new ManualClock(Start));
         var range = new TimeRange(AvaxOpen(0), AvaxOpen(5000));
-        var failing = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth) { FailOnRequest = 3 };
+        var failing = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth) { FailOnRequest = 3 };
 
         var error = await Assert.ThrowsAsync<VenueUnavailableException>(() => backfill.RunAsync(failing, Avax, M1, range));
 
@@ -111,7 +111,7 @@ public sealed class CandleBackfillTests
         Assert.Equal(2000, (await store.GetSummaryAsync(AvaxKey)).Count);
         Assert.Equal([new TimeRange(AvaxOpen(0), AvaxOpen(2000))], await store.GetFetchedWindowsAsync(AvaxKey));
 
-        var resumed = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth);
+        var resumed = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth);
         var report = await backfill.RunAsync(resumed, Avax, M1, range);
 
         Assert.Equal([new TimeRange(AvaxOpen(2000), AvaxOpen(5000))], report.MissingBefore);
@@ -139,7 +139,7 @@ public sealed class CandleBackfillTests
         var backfill = new CandleBackfill(store, new ManualClock(Start));
         var range = new TimeRange(AvaxOpen(0), AvaxOpen(5000));
         var expected = "";
-        var venue = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth)
+        var venue = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth)
         {
             CorruptRequest = 3,
             Corrupt = page =>
@@ -163,7 +163,7 @@ public sealed class CandleBackfillTests
         Assert.Empty(await ReadAllAsync(store, AvaxKey, new TimeRange(AvaxOpen(2000), AvaxOpen(3000))));
         Assert.Equal([new TimeRange(AvaxOpen(0), AvaxOpen(2000))], await store.GetFetchedWindowsAsync(AvaxKey));
 
-        var retry = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth);
+        var retry = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth);
         var report = await backfill.RunAsync(retry, Avax, M1, range);
         Assert.Equal(AvaxOpen(2000), retry.Requests[0].FromMs);
         Assert.Equal(3000, report.CandlesStored);
@@ -175,7 +175,7 @@ public sealed class CandleBackfillTests
         using var dir = new TempDir();
         await using var store = await OpenAsync(dir);
         var backfill = new CandleBackfill(store, new ManualClock(Start));
-        var venue = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth)
+        var venue = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth)
         {
             CorruptRequest = 1,
             Corrupt = page =>
@@ -197,7 +197,7 @@ public sealed class CandleBackfillTests
         using var dir = new TempDir();
         await using var store = await OpenAsync(dir);
         var backfill = new CandleBackfill(store, new ManualClock(Start)) { Concurrency = 4 };
-        var venue = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth) { MaxCandlesPerRequest = 1000, RealDelay = TimeSpan.FromMilliseconds(20) };
+        var venue = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth) { MaxCandlesPerRequest = 1000, RealDelay = TimeSpan.FromMilliseconds(20) };
 
         var report = await backfill.RunAsync(venue, Avax, M1, new TimeRange(AvaxOpen(0), AvaxOpen(10_000)));
 
@@ -214,7 +214,7 @@ public sealed class CandleBackfillTests
         using var dir = new TempDir();
         await using var store = await OpenAsync(dir);
         var backfill = new CandleBackfill(store, new ManualClock(Start)) { Concurrency = 4 };
-        var venue = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth) { MaxCandlesPerRequest = 1000, ServesAnyWindow = false };
+        var venue = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth) { MaxCandlesPerRequest = 1000, ServesAnyWindow = false };
 
         await backfill.RunAsync(venue, Avax, M1, new TimeRange(AvaxOpen(0), AvaxOpen(5000)));
 
@@ -232,7 +232,7 @@ public sealed class CandleBackfillTests
 
         // The venue has no candles for 10 minutes in page 2 (a halt) and for the last 5 of page 3.
         var withHoles = AvaxSlice(0, 3000).Where((_, i) => i is not (>= 1500 and < 1510) and not (>= 2995)).ToList();
-        var venue = new FakeKlineProvider(Venue, Avax, M1, withHoles);
+        var venue = new FakeCandleProvider(Venue, Avax, M1, withHoles);
 
         var report = await backfill.RunAsync(venue, Avax, M1, range);
 
@@ -243,7 +243,7 @@ public sealed class CandleBackfillTests
         Assert.Equal([range], await store.GetFetchedWindowsAsync(AvaxKey));
         Assert.Equal([new TimeRange(AvaxOpen(1500), AvaxOpen(1510))], await store.GetGapsAsync(AvaxKey));
 
-        var again = new FakeKlineProvider(Venue, Avax, M1, withHoles);
+        var again = new FakeCandleProvider(Venue, Avax, M1, withHoles);
         var second = await backfill.RunAsync(again, Avax, M1, range);
 
         Assert.Empty(again.Walks);
@@ -260,7 +260,7 @@ public sealed class CandleBackfillTests
         var range = new TimeRange(AvaxOpen(0), AvaxOpen(3000));
 
         // Like Kraken's OHLC endpoint: 720 candles per request and only the most recent 720 kept.
-        var kraken = new FakeKlineProvider("kraken", Avax, M1, AvaxMonth) { MaxCandlesPerRequest = 720, EarliestMs = AvaxOpen(2280) };
+        var kraken = new FakeCandleProvider("kraken", Avax, M1, AvaxMonth) { MaxCandlesPerRequest = 720, EarliestMs = AvaxOpen(2280) };
         var report = await backfill.RunAsync(kraken, Avax, M1, range);
 
         var krakenKey = new SeriesKey("kraken", Avax, M1);
@@ -272,7 +272,7 @@ public sealed class CandleBackfillTests
         AssertSameDigits(AvaxSlice(2280, 720), (await ReadAllAsync(store, krakenKey)).Select(r => r.Candle));
 
         // The next run asks again only for what is still not covered.
-        var again = new FakeKlineProvider("kraken", Avax, M1, AvaxMonth) { MaxCandlesPerRequest = 720, EarliestMs = AvaxOpen(2280) };
+        var again = new FakeCandleProvider("kraken", Avax, M1, AvaxMonth) { MaxCandlesPerRequest = 720, EarliestMs = AvaxOpen(2280) };
         var second = await backfill.RunAsync(again, Avax, M1, range);
 
         Assert.Equal([new TimeRange(AvaxOpen(0), AvaxOpen(2280))], again.Walks);
@@ -286,7 +286,7 @@ public sealed class CandleBackfillTests
         using var dir = new TempDir();
         await using var store = await OpenAsync(dir);
         var backfill = new CandleBackfill(store, new ManualClock(Start));
-        var venue = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth);
+        var venue = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth);
         var progress = new RecordingProgress<BackfillProgress>();
         const long Minute = 60_000;
 
@@ -308,7 +308,7 @@ public sealed class CandleBackfillTests
         using var dir = new TempDir();
         await using var store = await OpenAsync(dir);
         var backfill = new CandleBackfill(store, new ManualClock(Start));
-        var venue = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth);
+        var venue = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth);
         using var cancel = new CancellationTokenSource();
         var progress = new RecordingProgress<BackfillProgress>(p =>
         {
@@ -333,7 +333,7 @@ public sealed class CandleBackfillTests
         using var dir = new TempDir();
         await using var store = await OpenAsync(dir);
         var backfill = new CandleBackfill(store, new ManualClock(Start));
-        var venue = new FakeKlineProvider(Venue, Avax, M1, AvaxMonth);
+        var venue = new FakeCandleProvider(Venue, Avax, M1, AvaxMonth);
 
         // [00:00:30, 00:10:30) holds the candles opening 00:01 .. 00:10.
         var report = await backfill.RunAsync(venue, Avax, M1, new TimeRange(AvaxOpen(0) + 30_000, AvaxOpen(10) + 30_000));

@@ -147,9 +147,9 @@ public sealed class HistoryProviderTests : IAsyncLifetime, IDisposable
         Assert.All(results, r => Assert.Equal((2500, false), (r.Candles.Count, r.IsPartial)));
     }
 
-    private HistoryProvider Provider(FakeKlineProvider venue) => new(_store, _ => venue, _clock);
+    private HistoryProvider Provider(FakeCandleProvider venue) => new(_store, _ => venue, _clock);
 
-    private FakeKlineProvider Venue(int minutes, int perPage = 1000)
+    private FakeCandleProvider Venue(int minutes, int perPage = 1000)
         => new("fake", Sc, Timeframe.M1, Enumerable.Range(0, minutes).Select(m => new Candle(Start.AddMinutes(m).ToUnixTimeMilliseconds(), 1m, 1m, 1m, 1m, 1m)).ToList())
         {
             Clock = _clock,

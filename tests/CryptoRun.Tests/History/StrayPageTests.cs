@@ -60,7 +60,7 @@ public sealed class StrayPageTests
         using var dir = new TempDir();
         await using var store = await SqliteStore.OpenAsync(dir.File("store.db"), faulty.Clock);
         using var http = new Http(faulty.Server.BaseAddress);
-        var provider = (IKlineProvider)VenueRegistry.Get(venue).Create(VenueConnection.Direct(http.Client(), series.Clock));
+        var provider = (ICandleProvider)VenueRegistry.Get(venue).Create(VenueConnection.Direct(http.Client(), series.Clock));
 
         var error = await Assert.ThrowsAsync<VenueDataException>(() => new CandleBackfill(store, series.Clock).RunAsync(provider, series.Instrument, series.Timeframe, series.Range));
 
@@ -112,7 +112,7 @@ public sealed class StrayPageTests
         using var dir = new TempDir();
         await using var store = await SqliteStore.OpenAsync(dir.File("store.db"), clock);
         using var http = new Http(faulty.Server.BaseAddress);
-        var provider = (IKlineProvider)VenueRegistry.Get("kraken").Create(VenueConnection.Direct(http.Client(), clock));
+        var provider = (ICandleProvider)VenueRegistry.Get("kraken").Create(VenueConnection.Direct(http.Client(), clock));
 
         var error = await Assert.ThrowsAsync<VenueDataException>(() => new CandleBackfill(store, clock).RunAsync(provider, instrument, Timeframe.M1, range));
 
@@ -206,7 +206,7 @@ public sealed class StrayPageTests
         {
             await using var healthy = await StartAsync();
             using var capture = new Capture(healthy.Server.BaseAddress);
-            var provider = (IKlineProvider)VenueRegistry.Get(Venue).Create(VenueConnection.Direct(capture.Client, Clock));
+            var provider = (ICandleProvider)VenueRegistry.Get(Venue).Create(VenueConnection.Direct(capture.Client, Clock));
             await foreach (var _ in provider.FetchCandlesAsync(Instrument, Timeframe, Range))
             {
             }

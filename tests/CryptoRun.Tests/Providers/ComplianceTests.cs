@@ -24,7 +24,7 @@ public sealed class ComplianceTests
         Assert.All(restricted, t =>
         {
             Assert.False(typeof(ITradeProvider).IsAssignableFrom(t), $"{t.Name} is an aggregator or DeFi provider but serves trades");
-            Assert.False(typeof(IOrderBookProvider).IsAssignableFrom(t), $"{t.Name} is an aggregator or DeFi provider but serves order books");
+            Assert.False(typeof(IL2BookProvider).IsAssignableFrom(t), $"{t.Name} is an aggregator or DeFi provider but serves order books");
         });
     }
 

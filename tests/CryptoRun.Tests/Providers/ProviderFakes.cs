@@ -73,7 +73,7 @@ internal sealed class FakeAggregatorWithTrades(string name) : IAggregatorProvide
 }
 
 /// <summary>A DeFi source that (wrongly) serves order books: the registry must refuse it.</summary>
-internal sealed class FakeDeFiWithOrderBook(string name) : IDeFiProvider, IOrderBookProvider
+internal sealed class FakeDeFiWithOrderBook(string name) : IDeFiProvider, IL2BookProvider
 {
     public string Name => name;
 
@@ -83,7 +83,7 @@ internal sealed class FakeDeFiWithOrderBook(string name) : IDeFiProvider, IOrder
 
     public Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-    public Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(Instrument instrument, int depth, CancellationToken cancellationToken = default)
+    public Task<Sourced<L2BookSnapshot>> GetL2BookAsync(Instrument instrument, int depth, CancellationToken cancellationToken = default)
         => throw new NotSupportedException();
 }
 
@@ -103,7 +103,7 @@ internal sealed class FakeMislabelledAggregator(string name) : IAggregatorProvid
 }
 
 /// <summary>An exchange-native venue serving trades and order books.</summary>
-internal sealed class FakeExchange(string name) : ITradeProvider, IOrderBookProvider, ITickerProvider
+internal sealed class FakeExchange(string name) : ITradeProvider, IL2BookProvider, ITickerProvider
 {
     public string Name => name;
 
@@ -116,7 +116,7 @@ internal sealed class FakeExchange(string name) : ITradeProvider, IOrderBookProv
     public Task<Sourced<IReadOnlyList<Trade>>> GetRecentTradesAsync(Instrument instrument, int limit, CancellationToken cancellationToken = default)
         => throw new NotSupportedException();
 
-    public Task<Sourced<OrderBookSnapshot>> GetOrderBookAsync(Instrument instrument, int depth, CancellationToken cancellationToken = default)
+    public Task<Sourced<L2BookSnapshot>> GetL2BookAsync(Instrument instrument, int depth, CancellationToken cancellationToken = default)
         => throw new NotSupportedException();
 
     public Task<Sourced<SpotQuote>> GetSpotQuoteAsync(Instrument instrument, CancellationToken cancellationToken = default)

@@ -55,7 +55,7 @@ public sealed class ProviderRegistryTests
 
         var error = Assert.Throws<ArgumentException>(() => registry.Register(new FakeDeFiWithOrderBook("dexscreener"), gate));
 
-        Assert.Contains("order-book-l2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("l2-book", error.Message, StringComparison.Ordinal);
         Assert.Contains("defi", error.Message, StringComparison.Ordinal);
     }
 
@@ -89,9 +89,9 @@ public sealed class ProviderRegistryTests
         registry.Register(new FakeTicker("coingecko", ComplianceClass.Aggregator, _clock), Gate("coingecko"));
 
         Assert.True(registry.HasCapability("binance", Capability.SpotTrades));
-        Assert.True(registry.HasCapability("binance", Capability.OrderBookL2));
+        Assert.True(registry.HasCapability("binance", Capability.L2Book));
         Assert.True(registry.HasCapability("binance", Capability.Ticker));
-        Assert.False(registry.HasCapability("binance", Capability.Klines));
+        Assert.False(registry.HasCapability("binance", Capability.Candles));
         Assert.True(registry.HasCapability("coingecko", Capability.Ticker));
         Assert.False(registry.HasCapability("coingecko", Capability.SpotTrades));
         Assert.False(registry.HasCapability("kraken", Capability.Ticker));
@@ -101,11 +101,11 @@ public sealed class ProviderRegistryTests
     [Fact]
     public void Capabilities_Of_ListsImplementedCapabilitiesInStableOrder()
     {
-        Assert.Equal([Capability.SpotTrades, Capability.OrderBookL2, Capability.Ticker], Capabilities.Of(new FakeExchange("binance")));
+        Assert.Equal([Capability.SpotTrades, Capability.L2Book, Capability.Ticker], Capabilities.Of(new FakeExchange("binance")));
         Assert.Empty(Capabilities.Of(new FakeBareProvider("bare")));
         Assert.Equal(typeof(ITradeProvider), Capabilities.InterfaceOf(Capability.SpotTrades));
-        Assert.Equal("order-book-l2", Capability.OrderBookL2.Name());
-        Assert.Equal([Capability.SpotTrades, Capability.OrderBookL2], Capabilities.Microstructure);
+        Assert.Equal("l2-book", Capability.L2Book.Name());
+        Assert.Equal([Capability.SpotTrades, Capability.L2Book], Capabilities.Microstructure);
     }
 
     [Fact]

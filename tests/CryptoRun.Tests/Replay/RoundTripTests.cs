@@ -27,7 +27,7 @@ public sealed class RoundTripTests(ReplayFixtureWithoutLimits replay) : IClassFi
     [InlineData("coinbase", 149)]
     public async Task FetchCandles_WholeAvaxMonth_EqualsRecordingValueForValue(string venue, int expectedRequests)
     {
-        var provider = replay.Http.Connect<IKlineProvider>(venue, replay.Clock);
+        var provider = replay.Http.Connect<ICandleProvider>(venue, replay.Clock);
         var file = AvaxFile.Value;
 
         var pages = await FetchAllAsync(provider, ReplayFixture.Avax[venue], file.Span(Timeframe.M1));
@@ -44,7 +44,7 @@ public sealed class RoundTripTests(ReplayFixtureWithoutLimits replay) : IClassFi
     [InlineData("BTC/USD")]
     public async Task FetchCandles_KrakenWholeRecording_ReturnsOnlyThe720MostRecentAndSaysTheRestIsNotCovered(string symbol)
     {
-        var provider = replay.Http.Connect<IKlineProvider>("kraken", replay.Clock);
+        var provider = replay.Http.Connect<ICandleProvider>("kraken", replay.Clock);
         var file = symbol == "BTC/USD" ? CoinbaseMinuteFile.Value : AvaxFile.Value;
         var span = file.Span(Timeframe.M1);
 
@@ -63,7 +63,7 @@ public sealed class RoundTripTests(ReplayFixtureWithoutLimits replay) : IClassFi
     [InlineData("okx")]
     public async Task FetchCandles_CoinbaseBtcUsdMinutes_EqualRecordingAndTheMissingMinuteStaysMissing(string venue)
     {
-        var provider = replay.Http.Connect<IKlineProvider>(venue, replay.Clock);
+        var provider = replay.Http.Connect<ICandleProvider>(venue, replay.Clock);
         var file = CoinbaseMinuteFile.Value;
 
         var pages = await FetchAllAsync(provider, Instrument.Parse("BTC/USD"), file.Span(Timeframe.M1));
@@ -81,7 +81,7 @@ public sealed class RoundTripTests(ReplayFixtureWithoutLimits replay) : IClassFi
     [Fact]
     public async Task FetchCandles_CoinbaseBtcUsdHours_EqualRecordingAcrossTheVolumeColumnSwap()
     {
-        var provider = replay.Http.Connect<IKlineProvider>("coinbase", replay.Clock);
+        var provider = replay.Http.Connect<ICandleProvider>("coinbase", replay.Clock);
         var file = CandleFileReader.Read(TestData.CoinbaseHour);
 
         var pages = new List<CandlePage>();
@@ -101,7 +101,7 @@ public sealed class RoundTripTests(ReplayFixtureWithoutLimits replay) : IClassFi
     {
         using var dir = new TempDir();
         await using var store = await SqliteStore.OpenAsync(dir.File("store.db"), replay.Clock);
-        var provider = replay.Http.Connect<IKlineProvider>("coinbase", replay.Clock);
+        var provider = replay.Http.Connect<ICandleProvider>("coinbase", replay.Clock);
         var span = CoinbaseMinuteFile.Value.Span(Timeframe.M1);
 
         var report = await new CandleBackfill(store, replay.Clock).RunAsync(provider, Instrument.Parse("BTC/USD"), Timeframe.M1, span);
@@ -119,7 +119,7 @@ public sealed class RoundTripTests(ReplayFixtureWithoutLimits replay) : IClassFi
     {
         using var dir = new TempDir();
         await using var store = await SqliteStore.OpenAsync(dir.File("store.db"), replay.Clock);
-        var provider = replay.Http.Connect<IKlineProvider>("coinbase", replay.Clock);
+        var provider = replay.Http.Connect<ICandleProvider>("coinbase", replay.Clock);
         var file = CoinbaseMinuteFile.Value;
         var span = file.Span(Timeframe.M1);
         var backfill = new CandleBackfill(store, replay.Clock);
@@ -150,7 +150,7 @@ public sealed class RoundTripTests(ReplayFixtureWithoutLimits replay) : IClassFi
         AssertEqualToRecording("coinbase", file.Rows.Select(r => r.Candle).ToList(), stored);
     }
 
-    private static async Task<List<CandlePage>> FetchAllAsync(IKlineProvider provider, Instrument instrument, TimeRange range)
+    private static async Task<List<CandlePage>> FetchAllAsync(ICandleProvider provider, Instrument instrument, TimeRange range)
     {
         var pages = new List<CandlePage>();
         await foreach (var page in provider.FetchCandlesAsync(instrument, Timeframe.M1, range))

@@ -41,7 +41,7 @@ public sealed class BinanceLimitScenarioTests
         using var dir = new TempDir();
         await using var store = await SqliteStore.OpenAsync(dir.File("store.db"), kit.Clock);
         var backfill = new CandleBackfill(store, kit.Clock);
-        var binance = kit.Provider<IKlineProvider>("binance");
+        var binance = kit.Provider<ICandleProvider>("binance");
         var reports = await kit.RunAsync(Task.WhenAll(
             backfill.RunAsync(binance, Avax, Timeframe.M1, Range("2026-07-01", "2026-08-01")),
             backfill.RunAsync(binance, Btc, Timeframe.M1, Range("2020-11-22", "2020-12-20")),

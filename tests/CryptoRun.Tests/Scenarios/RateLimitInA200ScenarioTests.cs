@@ -37,7 +37,7 @@ public sealed class RateLimitInA200ScenarioTests
 
         // Kraken serves its 720 most recent minutes: the last half-day of the recording.
         var report = await kit.RunAsync(new CandleBackfill(store, kit.Clock).RunAsync(
-            kit.Provider<IKlineProvider>("kraken"), avax, Timeframe.M1, new TimeRange(July31.AddHours(12), July31.AddDays(1))));
+            kit.Provider<ICandleProvider>("kraken"), avax, Timeframe.M1, new TimeRange(July31.AddHours(12), July31.AddDays(1))));
 
         Assert.Equal(720, report.CandlesStored);
         var ohlc = kit.Requests("kraken").Where(r => r.Path == "/0/public/OHLC").ToList();
@@ -61,7 +61,7 @@ public sealed class RateLimitInA200ScenarioTests
 
         // 300 minutes: one OKX page.
         var report = await kit.RunAsync(new CandleBackfill(store, kit.Clock).RunAsync(
-            kit.Provider<IKlineProvider>("okx"), avax, Timeframe.M1, new TimeRange(July31, July31.AddHours(5))));
+            kit.Provider<ICandleProvider>("okx"), avax, Timeframe.M1, new TimeRange(July31, July31.AddHours(5))));
 
         Assert.Equal(300, report.CandlesStored);
         var candles = kit.Requests("okx").Where(r => r.Path.StartsWith("/api/v5/market", StringComparison.Ordinal)).ToList();
@@ -73,7 +73,7 @@ public sealed class RateLimitInA200ScenarioTests
     public async Task Klines_VenueResetsTheConnection_FailsAsConnectionResetNamingTheEndpoint()
     {
         await using var replay = await ReplayHarness.WithFaultsAsync("rules:\n  - { venue: binance-usdm, path: /fapi/v1/klines, reset: true }\n");
-        var provider = replay.Connect<IKlineProvider>("binance-usdm");
+        var provider = replay.Connect<ICandleProvider>("binance-usdm");
 
         var error = await Assert.ThrowsAsync<VenueUnavailableException>(async () =>
         {

@@ -8,7 +8,7 @@ using CryptoRun.Tests.TestSupport;
 namespace CryptoRun.Tests.Snapshots;
 
 /// <summary>A recorded book or ticker with the venue's own text of every price and size, to check scale survives.</summary>
-internal sealed record RecordedBook(OrderBookSnapshot Book, Provenance Provenance, List<(string Price, string Size)> BidText, List<(string Price, string Size)> AskText);
+internal sealed record RecordedBook(L2BookSnapshot Book, Provenance Provenance, List<(string Price, string Size)> BidText, List<(string Price, string Size)> AskText);
 
 internal sealed record RecordedTicker(TickerSnapshot Ticker, Provenance Provenance, DateTimeOffset ReceivedAt, string[] Text);
 
@@ -46,7 +46,7 @@ internal static class RecordedSnapshots
             var bidText = Levels(doc.RootElement.GetProperty("bids"));
             var askText = Levels(doc.RootElement.GetProperty("asks"));
             var fetchedAt = FromSeconds(r.ReceivedAt);
-            var book = new OrderBookSnapshot(
+            var book = new L2BookSnapshot(
                 instruments[symbol],
                 doc.RootElement.GetProperty("lastUpdateId").GetInt64(),
                 null,

@@ -88,8 +88,8 @@ public abstract class CandleStoreContract : IAsyncLifetime
         var key = new SeriesKey("fake", Instrument.Parse("SC/EUR"), Timeframe.M1);
         var start = new DateTimeOffset(2021, 4, 1, 0, 0, 0, TimeSpan.Zero);
         var candles = Enumerable.Range(0, 3000).Select(m => new Candle(start.AddMinutes(m).ToUnixTimeMilliseconds(), 1m, 1m, 1m, 1m, 1m)).ToList();
-        var venueA = new History.FakeKlineProvider("fake", key.Instrument, key.Timeframe, candles);
-        var venueB = new History.FakeKlineProvider("fake", key.Instrument, key.Timeframe, candles);
+        var venueA = new History.FakeCandleProvider("fake", key.Instrument, key.Timeframe, candles);
+        var venueB = new History.FakeCandleProvider("fake", key.Instrument, key.Timeframe, candles);
         var hold = new TaskCompletionSource();
         venueA.Hold = hold.Task;
         var range = new TimeRange(start, start.AddMinutes(2500));

@@ -11,7 +11,7 @@ public sealed class ConnectorsOverReplayTests(ReplayFixture replay) : IClassFixt
     [Fact]
     public async Task BinanceSpotOrderBook_EqualsTheRecordedRestSnapshot()
     {
-        var book = await replay.Http.Connect<IOrderBookProvider>("binance", replay.Clock).GetOrderBookAsync(Instrument.Parse("NKN/USDT"), 5);
+        var book = await replay.Http.Connect<IL2BookProvider>("binance", replay.Clock).GetL2BookAsync(Instrument.Parse("NKN/USDT"), 5);
 
         Assert.Equal(499_869_752, book.Value.Sequence);
         Assert.Equal(5, book.Value.Bids.Count);
@@ -26,7 +26,7 @@ public sealed class ConnectorsOverReplayTests(ReplayFixture replay) : IClassFixt
     [Fact]
     public async Task BinanceUsdmOrderBook_DepthNotAllowed_AsksTheNextAllowedAndCuts()
     {
-        var book = await replay.Http.Connect<IOrderBookProvider>("binance-usdm", replay.Clock).GetOrderBookAsync(Instrument.Parse("SUSHI/USDT:USDT"), 7);
+        var book = await replay.Http.Connect<IL2BookProvider>("binance-usdm", replay.Clock).GetL2BookAsync(Instrument.Parse("SUSHI/USDT:USDT"), 7);
 
         Assert.Contains("limit=10", book.Provenance.Endpoint, StringComparison.Ordinal);
         Assert.Equal(7, book.Value.Bids.Count);
@@ -37,7 +37,7 @@ public sealed class ConnectorsOverReplayTests(ReplayFixture replay) : IClassFixt
     [Fact]
     public async Task KrakenOrderBook_ServesTheRecordedSnapshotLevels()
     {
-        var book = await replay.Http.Connect<IOrderBookProvider>("kraken", replay.Clock).GetOrderBookAsync(Instrument.Parse("BTC/CHF"), 2);
+        var book = await replay.Http.Connect<IL2BookProvider>("kraken", replay.Clock).GetL2BookAsync(Instrument.Parse("BTC/CHF"), 2);
 
         Assert.Equal(2, book.Value.Asks.Count);
         Assert.Equal("56218.30000", Text(book.Value.BestAsk!.Value.Price));
@@ -48,8 +48,8 @@ public sealed class ConnectorsOverReplayTests(ReplayFixture replay) : IClassFixt
     [Fact]
     public async Task CoinbaseAndOkxOrderBooks_AreUncrossedWithRecordedLevels()
     {
-        var coinbase = await replay.Http.Connect<IOrderBookProvider>("coinbase", replay.Clock).GetOrderBookAsync(Instrument.Parse("SKL/USD"), 10);
-        var okx = await replay.Http.Connect<IOrderBookProvider>("okx", replay.Clock).GetOrderBookAsync(Instrument.Parse("BTC/USDT"), 10);
+        var coinbase = await replay.Http.Connect<IL2BookProvider>("coinbase", replay.Clock).GetL2BookAsync(Instrument.Parse("SKL/USD"), 10);
+        var okx = await replay.Http.Connect<IL2BookProvider>("okx", replay.Clock).GetL2BookAsync(Instrument.Parse("BTC/USDT"), 10);
 
         foreach (var book in new[] { coinbase.Value, okx.Value })
         {
@@ -106,7 +106,7 @@ public sealed class ConnectorsOverReplayTests(ReplayFixture replay) : IClassFixt
     [Fact]
     public async Task FetchCandles_InstrumentNotListed_NamesTheVenueAndSuggestsThePerpetual()
     {
-        var provider = replay.Http.Connect<IKlineProvider>("binance-usdm", replay.Clock);
+        var provider = replay.Http.Connect<ICandleProvider>("binance-usdm", replay.Clock);
 
         var error = await Assert.ThrowsAsync<InstrumentNotListedException>(async () =>
         {
@@ -124,7 +124,7 @@ public sealed class ConnectorsOverReplayTests(ReplayFixture replay) : IClassFixt
     {
         // A clock inside the recording: 2026-07-01T00:10:30Z; the 00:10 candle is still open.
         var clock = new ManualClock(DateTimeOffset.Parse("2026-07-01T00:10:30Z", CultureInfo.InvariantCulture));
-        var provider = replay.Http.Connect<IKlineProvider>("binance-usdm", clock);
+        var provider = replay.Http.Connect<ICandleProvider>("binance-usdm", clock);
         var from = DateTimeOffset.Parse("2026-07-01T00:00:00Z", CultureInfo.InvariantCulture);
 
         var pages = new List<CandlePage>();

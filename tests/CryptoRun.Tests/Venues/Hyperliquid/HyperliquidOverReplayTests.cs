@@ -104,7 +104,7 @@ public sealed class HyperliquidOverReplayTests(ReplayFixture replay) : IClassFix
     {
         var gate = new RecordingGate();
 
-        var book = await Connect(gate: gate).GetOrderBookAsync(Instrument.Parse("DYDX/USDC:USDC"), 5);
+        var book = await Connect(gate: gate).GetL2BookAsync(Instrument.Parse("DYDX/USDC:USDC"), 5);
 
         Assert.Equal(5, book.Value.Bids.Count);
         Assert.Equal(5, book.Value.Asks.Count);
@@ -117,7 +117,7 @@ public sealed class HyperliquidOverReplayTests(ReplayFixture replay) : IClassFix
     [Fact]
     public async Task GetOrderBook_ListedCoinNotRecorded_RequestExceptionFromTheReplays404()
     {
-        var error = await Assert.ThrowsAsync<VenueRequestException>(() => Connect().GetOrderBookAsync(Btc, 5));
+        var error = await Assert.ThrowsAsync<VenueRequestException>(() => Connect().GetL2BookAsync(Btc, 5));
 
         Assert.Equal(404, error.StatusCode);
         Assert.Contains("no recording", error.Message, StringComparison.Ordinal);

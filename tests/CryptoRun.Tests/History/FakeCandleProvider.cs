@@ -10,7 +10,7 @@ namespace CryptoRun.Tests.History;
 /// <see cref="MaxCandlesPerRequest"/> slots, records every walk and page window asked for, and can fail
 /// a chosen request or corrupt a chosen page.
 /// </summary>
-internal sealed class FakeKlineProvider(string name, Instrument instrument, Timeframe timeframe, IReadOnlyList<Candle> source) : IKlineProvider
+internal sealed class FakeCandleProvider(string name, Instrument instrument, Timeframe timeframe, IReadOnlyList<Candle> source) : ICandleProvider
 {
     public const string Endpoint = "GET /fake/klines";
 

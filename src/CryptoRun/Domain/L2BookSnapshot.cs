@@ -12,7 +12,7 @@ public readonly record struct BookLevel(decimal Price, decimal Size, int? OrderC
 /// <param name="TimeMs">The venue's book time, Unix epoch milliseconds, when given.</param>
 /// <param name="Bids">Bids, best (highest) first.</param>
 /// <param name="Asks">Asks, best (lowest) first.</param>
-public sealed record OrderBookSnapshot(
+public sealed record L2BookSnapshot(
     Instrument Instrument,
     long? Sequence,
     long? TimeMs,
@@ -28,7 +28,7 @@ public sealed record OrderBookSnapshot(
     /// <summary>The same snapshot cut to the best <paramref name="depth"/> levels per side.</summary>
     /// <param name="depth">Levels per side to keep; at least 1.</param>
     /// <returns>The cut snapshot (this one when already within depth).</returns>
-    public OrderBookSnapshot Top(int depth)
+    public L2BookSnapshot Top(int depth)
     {
         var keep = Math.Max(depth, 1);
         return Bids.Count <= keep && Asks.Count <= keep

@@ -18,7 +18,7 @@ public sealed class CliEnvironment
         Out = new StandardStreamWriter(output, "standard output");
         Error = new StandardStreamWriter(error, "standard error");
         Interactive = interactive;
-        Time = time;
+        TimeProvider = time;
         WorkingDirectory = workingDirectory;
         Variables = variables;
         Console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -48,7 +48,7 @@ public sealed class CliEnvironment
     public bool Interactive { get; }
 
     /// <summary>The clock.</summary>
-    public TimeProvider Time { get; }
+    public TimeProvider TimeProvider { get; }
 
     /// <summary>The folder relative paths resolve against.</summary>
     public string WorkingDirectory { get; }

@@ -114,7 +114,7 @@ internal sealed class CliStore : IAsyncDisposable
             PostgresStore postgres;
             try
             {
-                postgres = await PostgresStore.OpenAsync(uri, environment.Time, cancellationToken);
+                postgres = await PostgresStore.OpenAsync(uri, environment.TimeProvider, cancellationToken);
             }
             catch (ArgumentException ex)
             {
@@ -136,7 +136,7 @@ internal sealed class CliStore : IAsyncDisposable
 
         var sqlite = access == StoreAccess.Read
             ? await OpenForReadingAsync(environment, target.DbPath, cancellationToken)
-            : await SqliteStore.OpenAsync(target.DbPath, environment.Time, cancellationToken);
+            : await SqliteStore.OpenAsync(target.DbPath, environment.TimeProvider, cancellationToken);
         return new CliStore(sqlite, sqlite, sqlite, sqlite, null, sqlite);
     }
 
@@ -145,13 +145,13 @@ internal sealed class CliStore : IAsyncDisposable
     {
         try
         {
-            return await SqliteStore.OpenReadOnlyAsync(path, environment.Time, cancellationToken);
+            return await SqliteStore.OpenReadOnlyAsync(path, environment.TimeProvider, cancellationToken);
         }
         catch (StoreException older) when (older.Problem == StoreProblem.SchemaOlder)
         {
             try
             {
-                return await SqliteStore.OpenAsync(path, environment.Time, cancellationToken);
+                return await SqliteStore.OpenAsync(path, environment.TimeProvider, cancellationToken);
             }
             catch (StoreException write) when (write.Problem == StoreProblem.CannotOpen)
             {

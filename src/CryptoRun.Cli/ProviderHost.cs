@@ -110,11 +110,11 @@ internal sealed class ProviderHost : IDisposable
         var registry = new ProviderRegistry();
         foreach (var descriptor in VenueRegistry.All)
         {
-            var gate = new ProviderGate(config.Providers[descriptor.Name], environment.Time, sharedBudget);
-            registry.Register(descriptor.Create(new VenueConnection(factory.CreateClient(descriptor.Name), environment.Time, gate)), gate);
+            var gate = new ProviderGate(config.Providers[descriptor.Name], environment.TimeProvider, sharedBudget);
+            registry.Register(descriptor.Create(new VenueConnection(factory.CreateClient(descriptor.Name), environment.TimeProvider, gate)), gate);
         }
 
-        return new ProviderHost(environment, config, provider, registry, new ProviderRouter(registry, config.Chains, environment.Time), logging);
+        return new ProviderHost(environment, config, provider, registry, new ProviderRouter(registry, config.Chains, environment.TimeProvider), logging);
     }
 
     /// <summary>A provider by name.</summary>
@@ -140,7 +140,7 @@ internal sealed class ProviderHost : IDisposable
     /// <exception cref="UsageException">No provider has that name.</exception>
     internal VenueConnection RestConnection(string name)
         => Registry.TryGet(name, out var registered)
-            ? new VenueConnection(HttpClient(name), _environment.Time, registered.Gate)
+            ? new VenueConnection(HttpClient(name), _environment.TimeProvider, registered.Gate)
             : throw new UsageException($"--venue '{name}' is not a venue CryptoRun knows: use one of {string.Join(", ", Registry.Names)}");
 
     /// <summary>
@@ -156,7 +156,7 @@ internal sealed class ProviderHost : IDisposable
         {
             if (!_streamOnlyGates.TryGetValue(policy.Name, out var gate))
             {
-                gate = new ProviderGate(policy, _environment.Time);
+                gate = new ProviderGate(policy, _environment.TimeProvider);
                 _streamOnlyGates[policy.Name] = gate;
             }
 

@@ -53,7 +53,7 @@ internal static class DemoCommand
 
         // The replay venue enforces the venues' real limits; each provider's gate paces to them
         // (Coinbase: 10 requests/s), so the demo's 170 Coinbase requests take about 17 s and get no 429.
-        var options = new ReplayOptions { DataRoot = root, TimeProvider = environment.Time };
+        var options = new ReplayOptions { DataRoot = root, TimeProvider = environment.TimeProvider };
         foreach (var (venue, symbol, timeframe, file) in Series)
         {
             var path = Path.Combine(root, "ohlcv", file);
@@ -71,7 +71,7 @@ internal static class DemoCommand
         output.WriteLine($"replay venue listening on {server.BaseAddress.GetLeftPart(UriPartial.Authority)} (Binance USD-M, Coinbase, Kraken, OKX, Binance APIs)");
         var endpoints = server.Series.Select(s => s.Venue).Distinct().Select(v => $"{v}={server.BaseAddress}").ToList();
         using var host = ProviderHost.Create(environment, endpoints, null);
-        await using var store = await SqliteStore.OpenAsync(dbPath, environment.Time, cancellationToken);
+        await using var store = await SqliteStore.OpenAsync(dbPath, environment.TimeProvider, cancellationToken);
         await using var health = new ProviderHealthRecorder(host.Registry, store, host.Logging.CreateLogger("health"));
         var coverage = new List<Coverage>();
         long requests = 0, fetched = 0;

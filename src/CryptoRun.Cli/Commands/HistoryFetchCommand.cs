@@ -85,11 +85,11 @@ internal static class HistoryFetchCommand
         }
 
         // A range in which no candle has closed has nothing to fetch yet; only SEAMLESS waits for candles to close.
-        var closedBefore = timeframe.Floor(environment.Time.GetUtcNow().ToUnixTimeMilliseconds());
+        var closedBefore = timeframe.Floor(environment.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         if (strategy != HistoryStrategy.Seamless && RangeSet.Align(range, timeframe) is { IsEmpty: false } wanted && wanted.FromMs >= closedBefore)
         {
             throw new UsageException(
-                $"no {timeframe} candle of {wanted} has closed yet (now {TimeRange.Format(environment.Time.GetUtcNow().ToUnixTimeMilliseconds())}): "
+                $"no {timeframe} candle of {wanted} has closed yet (now {TimeRange.Format(environment.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds())}): "
                 + "the range is in the future and there is nothing to fetch; --strategy seamless waits for its candles to close");
         }
 
@@ -103,7 +103,7 @@ internal static class HistoryFetchCommand
         await using var health = opened.Health is { } table ? new ProviderHealthRecorder(host.Registry, table, host.Logging.CreateLogger("health")) : null;
 
         // One venue serves the command: a ban that ends before the deadline is waited out (and shown), a later one fails at once.
-        using var scope = CallScope.Begin(new CallSettings(environment.Time.GetUtcNow() + timeout, WaitForBan: true));
+        using var scope = CallScope.Begin(new CallSettings(environment.TimeProvider.GetUtcNow() + timeout, WaitForBan: true));
         using var waits = ShowBanWaits(environment, host.Registry, venue);
         var (report, result) = await FetchAsync(environment, store, provider, instrument, timeframe, range, strategy, sla, cancellationToken, concurrency);
         await WriteSummaryAsync(environment, store, report, cancellationToken);
@@ -133,7 +133,7 @@ internal static class HistoryFetchCommand
                     return;
                 }
 
-                var seconds = Math.Max(0, (wait.Until - environment.Time.GetUtcNow()).TotalSeconds);
+                var seconds = Math.Max(0, (wait.Until - environment.TimeProvider.GetUtcNow()).TotalSeconds);
                 environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{wait.Provider}: banned (HTTP 418) until {TimeRange.Format(wait.Until.ToUnixTimeMilliseconds())}; waiting {seconds:0} s for it to end (nothing is sent before then)"));
             }
@@ -178,11 +178,11 @@ internal static class HistoryFetchCommand
         CancellationToken cancellationToken,
         int concurrency = 1)
     {
-        var history = new HistoryProvider(store, _ => provider, environment.Time) { BackfillConcurrency = concurrency };
+        var history = new HistoryProvider(store, _ => provider, environment.TimeProvider) { BackfillConcurrency = concurrency };
         var key = new SeriesKey(provider.Name, instrument, timeframe);
         var reports = new List<BackfillReport>();
         history.Backfilled += reports.Add;
-        var started = environment.Time.GetTimestamp();
+        var started = environment.TimeProvider.GetTimestamp();
         async Task<HistoryResult> Run(IProgress<BackfillProgress> progress)
         {
             var answer = await history.FetchAsync(key, range, strategy, sla, progress, cancellationToken);
@@ -199,7 +199,7 @@ internal static class HistoryFetchCommand
             reports.Sum(r => r.CandlesFetched),
             reports.Sum(r => r.CandlesStored),
             reports.Count > 0 ? reports[^1].NotCovered : result.Coverage.NotFetched,
-            environment.Time.GetElapsedTime(started));
+            environment.TimeProvider.GetElapsedTime(started));
         return (report, result);
     }
 
@@ -269,7 +269,7 @@ internal static class HistoryFetchCommand
         if (report.MissingBefore.Count == 0)
         {
             // Only closed candles are fetched: the part of the range still to close is not "held".
-            var closed = report.Key.Timeframe.Floor(environment.Time.GetUtcNow().ToUnixTimeMilliseconds());
+            var closed = report.Key.Timeframe.Floor(environment.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds());
             output.WriteLine(report.Range.ToMs <= closed
                 ? $"{report.Key}: nothing to fetch; the store already holds {report.Range}"
                 : $"{report.Key}: nothing to fetch; the store already holds {new TimeRange(report.Range.FromMs, Math.Max(report.Range.FromMs, closed))} and {new TimeRange(Math.Max(report.Range.FromMs, closed), report.Range.ToMs)} has not closed yet");

@@ -57,9 +57,9 @@ internal static class HistoryFollowCommand
         var provider = HistoryFetchCommand.Candles(host.Connect(venue), timeframe);
         await using var store = await CliStore.OpenAsync(environment, target, StoreAccess.Write, "", cancellationToken);
         await using var health = store.Health is { } table ? new ProviderHealthRecorder(host.Registry, table, host.Logging.CreateLogger("health")) : null;
-        var history = new HistoryProvider(store.Candles, _ => provider, environment.Time);
+        var history = new HistoryProvider(store.Candles, _ => provider, environment.TimeProvider);
         var key = new SeriesKey(provider.Name, instrument, timeframe);
-        var time = environment.Time;
+        var time = environment.TimeProvider;
         var next = fromMs is { } f ? timeframe.Ceiling(f) : timeframe.Floor(time.GetUtcNow().ToUnixTimeMilliseconds()) - timeframe.Milliseconds;
         var appended = 0;
         environment.Out.WriteLine($"following {key} from {TimeRange.Format(next)} (each candle {Configuration.Durations.Format(grace)} after it closes); store {store.Location}; Ctrl-C stops");

@@ -70,7 +70,7 @@ internal static class HistoryImportCommand
         // The reader refuses a file without rows: every import records the window it covers.
         var key = new SeriesKey(venue, instrument, timeframe);
         var span = file.Span(timeframe);
-        var provenance = new Provenance("file", path, span, 0, environment.Time.GetUtcNow());
+        var provenance = new Provenance("file", path, span, 0, environment.TimeProvider.GetUtcNow());
         await using var opened = await CliStore.OpenAsync(environment, target, StoreAccess.Write, "", cancellationToken);
         var store = opened.Candles;
         var written = await store.WriteAsync(key, file.Rows.Select(r => r.Candle).ToList(), provenance, span, cancellationToken);

@@ -65,7 +65,7 @@ internal static class IngestCommand
 
         HealthBanner.Write(environment, (await table.ReadHealthAsync(cancellationToken)).Select(h => h.Status).ToList());
         await using var health = new ProviderHealthRecorder(host.Registry, table, host.Logging.CreateLogger("health"));
-        var cycle = new IngestCycle(host.Router, snapshots, health, options, environment.Time, host.Logging.CreateLogger("ingest"));
+        var cycle = new IngestCycle(host.Router, snapshots, health, options, environment.TimeProvider, host.Logging.CreateLogger("ingest"));
         var output = environment.Out;
         output.WriteLine($"ingest: {options.Spot.Count} spot instruments via {string.Join(" -> ", host.Config.Chains[DataClass.Spot].Providers)}, "
             + $"{options.DexPairs.Count} DEX pairs via {string.Join(" -> ", host.Config.Chains[DataClass.Dex].Providers)}, every {Configuration.Durations.Format(options.Interval)}; store {store.Location}; config {host.Config.Source}");
@@ -89,7 +89,7 @@ internal static class IngestCommand
                     break;
                 }
 
-                await Task.Delay(options.Interval, environment.Time, cancellationToken);
+                await Task.Delay(options.Interval, environment.TimeProvider, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -32,7 +32,7 @@ internal static class PitCommand
             parse.GetRequiredValue(dir),
             CliOptions.ParseSeriesVenue(parse.GetRequiredValue(venue)),
             CliOptions.ParseSymbol(parse.GetRequiredValue(symbol)),
-            parse.GetValue(asOf) is { } text ? DateTimeOffset.FromUnixTimeMilliseconds(CliOptions.ParseTime(text, "--as-of")) : environment.Time.GetUtcNow(),
+            parse.GetValue(asOf) is { } text ? DateTimeOffset.FromUnixTimeMilliseconds(CliOptions.ParseTime(text, "--as-of")) : environment.TimeProvider.GetUtcNow(),
             parse.GetRequiredValue(kind) == "book" ? SnapshotKind.Book : SnapshotKind.Ticker,
             parse.GetRequiredValue(format)));
         var cleanupDir = new Option<string>("--dir") { Description = "The point-in-time store's folder", Required = true };
@@ -52,7 +52,7 @@ internal static class PitCommand
     {
         var root = environment.FullPath(dir);
         return Directory.Exists(root)
-            ? new PointInTimeStore(new PointInTimeStoreOptions { Root = root, TimeProvider = environment.Time, Retention = retention ?? TimeSpan.FromDays(30) })
+            ? new PointInTimeStore(new PointInTimeStoreOptions { Root = root, TimeProvider = environment.TimeProvider, Retention = retention ?? TimeSpan.FromDays(30) })
             : throw new UsageException($"--dir {InputText.Quote(dir)}: no such folder");
     }
 

@@ -92,7 +92,7 @@ internal static class ProbeDataCommand
         using var streamOnlyHttp = streamOnlyServices?.GetRequiredService<IHttpClientFactory>().CreateClient(streamOnly!.Name);
         var restName = streamVenue?.RestVenue ?? streamOnly?.Name ?? request.Venue.ToLowerInvariant();
         var rest = streamOnly is not null
-            ? new StreamOnlyMarkets(streamOnly, new VenueConnection(streamOnlyHttp!, environment.Time, host.StreamOnlyGate(streamOnly)))
+            ? new StreamOnlyMarkets(streamOnly, new VenueConnection(streamOnlyHttp!, environment.TimeProvider, host.StreamOnlyGate(streamOnly)))
             : host.Connect(restName) as IExchangeNativeProvider ?? throw new UsageException($"--venue {request.Venue}: not an exchange (probe data reads books and trades)");
         var markets = await rest.GetMarketsAsync(cancellationToken);
         var instrument = ResolvePair(markets, request.Pair);
@@ -100,20 +100,20 @@ internal static class ProbeDataCommand
         // The stream's REST calls (book snapshots) go through the same gate as the venue's connector (or, for a stream-only
         // venue, as its market metadata): one set of weights, one Retry-After, one ban, one breaker in the process.
         var restConnection = streamOnly is not null
-            ? new VenueConnection(streamOnlyHttp!, environment.Time, host.StreamOnlyGate(streamOnly))
+            ? new VenueConnection(streamOnlyHttp!, environment.TimeProvider, host.StreamOnlyGate(streamOnly))
             : host.RestConnection(restName);
         var options = new StreamClientOptions
         {
             Endpoint = WebSocketEndpoint(request, host, restName, streamVenue, streamOnlyHttp?.BaseAddress),
-            Time = environment.Time,
+            TimeProvider = environment.TimeProvider,
             Rest = restConnection,
             TradeBackfill = rest as ITradeProvider,
         };
         var venueName = streamVenue?.Name ?? restName; // coinbase-advanced streams with coinbase's catalog
-        var pointInTime = request.Pit is { } folder ? new PointInTimeStore(new PointInTimeStoreOptions { Root = environment.FullPath(folder), TimeProvider = environment.Time }) : null;
+        var pointInTime = request.Pit is { } folder ? new PointInTimeStore(new PointInTimeStoreOptions { Root = environment.FullPath(folder), TimeProvider = environment.TimeProvider }) : null;
         await using var facade = new DataFacade(
             [new FacadeVenue(venueName, rest, streamVenue?.Create(), options)],
-            new DataFacadeOptions { Time = environment.Time, PointInTime = pointInTime });
+            new DataFacadeOptions { TimeProvider = environment.TimeProvider, PointInTime = pointInTime });
         return request.Stream
             ? await StreamAsync(environment, facade, venueName, instrument, request, cancellationToken)
             : await SnapshotAsync(environment, facade, venueName, instrument, request, cancellationToken);
@@ -195,7 +195,7 @@ internal static class ProbeDataCommand
 
     private static async Task<int> SnapshotAsync(CliEnvironment environment, DataFacade facade, string venue, Instrument instrument, Request request, CancellationToken cancellationToken)
     {
-        var now = environment.Time.GetUtcNow();
+        var now = environment.TimeProvider.GetUtcNow();
         var book = await facade.GetL2BookAsync(venue, instrument, 10, cancellationToken);
         var trades = await facade.GetTradesAsync(venue, instrument, 1000, cancellationToken);
         var since = now.AddMinutes(-request.Minutes).ToUnixTimeMilliseconds();
@@ -280,9 +280,9 @@ internal static class ProbeDataCommand
         var book = facade.SubscribeL2Book(venue, instrument);
         await facade.StartAsync(cancellationToken);
         stream = facade.Stream(venue)!;
-        var view = new LiveView(instrument, environment.Time);
+        var view = new LiveView(instrument, environment.TimeProvider);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var timer = new CancellationTokenSource(TimeSpan.FromMinutes(request.Minutes), environment.Time);
+        using var timer = new CancellationTokenSource(TimeSpan.FromMinutes(request.Minutes), environment.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, timer.Token);
         var jsonl = request.Format == "jsonl";
         var events = 0;
@@ -336,12 +336,12 @@ internal static class ProbeDataCommand
             await environment.Console.Live(view.Render(stream.Health(), stream.BookStats))
                 .StartAsync(async context =>
                 {
-                    var last = environment.Time.GetTimestamp();
+                    var last = environment.TimeProvider.GetTimestamp();
                     await ConsumeAsync(() =>
                     {
-                        if (environment.Time.GetElapsedTime(last) >= TimeSpan.FromMilliseconds(250))
+                        if (environment.TimeProvider.GetElapsedTime(last) >= TimeSpan.FromMilliseconds(250))
                         {
-                            last = environment.Time.GetTimestamp();
+                            last = environment.TimeProvider.GetTimestamp();
                             context.UpdateTarget(view.Render(stream.Health(), stream.BookStats));
                         }
                     });
@@ -385,7 +385,7 @@ internal static class ProbeDataCommand
         }
 
         await facade.StopAsync();
-        ThrowUnlessStreamed(venue, health, environment.Time.GetUtcNow());
+        ThrowUnlessStreamed(venue, health, environment.TimeProvider.GetUtcNow());
         return ExitCodes.Ok;
     }
 

@@ -47,8 +47,8 @@ internal static class ProvidersProbeCommand
         CancellationToken cancellationToken)
     {
         using var host = ProviderHost.Create(environment, endpoints, config);
-        var generated = environment.Time.GetUtcNow();
-        var results = await ProviderProbe.ProbeAllAsync(host.Registry, timeout, environment.Time, cancellationToken);
+        var generated = environment.TimeProvider.GetUtcNow();
+        var results = await ProviderProbe.ProbeAllAsync(host.Registry, timeout, environment.TimeProvider, cancellationToken);
         var primaries = host.Config.Chains.Values
             .Where(c => c.Providers.Count > 0)
             .GroupBy(c => c.Providers[0])

@@ -67,7 +67,7 @@ internal static class ReplayServeCommand
             {
                 Port = parse.GetValue(port),
                 DataRoot = parse.GetValue(data) is { } dir ? environment.FullPath(dir) : null,
-                TimeProvider = environment.Time,
+                TimeProvider = environment.TimeProvider,
                 EnforceLimits = !parse.GetValue(noLimits),
                 Faults = rules,
                 RequestLogPath = parse.GetValue(requestLog) is { } log ? environment.FullPath(log) : null,
@@ -134,7 +134,7 @@ internal static class ReplayServeCommand
             await environment.Out.FlushAsync(cancellationToken);
             try
             {
-                await Task.Delay(Timeout.InfiniteTimeSpan, environment.Time, cancellationToken);
+                await Task.Delay(Timeout.InfiniteTimeSpan, environment.TimeProvider, cancellationToken);
             }
             catch (OperationCanceledException)
             {

@@ -20,9 +20,9 @@ internal sealed class StreamOnlyMarkets(StreamVenueDescriptor stream, VenueConne
 
     public async Task<Provenance> ProbeAsync(CancellationToken cancellationToken = default)
     {
-        var started = rest.Time.GetTimestamp();
+        var started = rest.TimeProvider.GetTimestamp();
         await GetMarketsAsync(cancellationToken).ConfigureAwait(false);
-        return new Provenance(Name, "market metadata", null, (long)rest.Time.GetElapsedTime(started).TotalMilliseconds, rest.Time.GetUtcNow());
+        return new Provenance(Name, "market metadata", null, (long)rest.TimeProvider.GetElapsedTime(started).TotalMilliseconds, rest.TimeProvider.GetUtcNow());
     }
 
     public Task<MarketCatalog> GetMarketsAsync(CancellationToken cancellationToken = default)

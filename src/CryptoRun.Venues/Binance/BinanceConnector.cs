@@ -29,7 +29,7 @@ public sealed class BinanceConnector : ICandleProvider, ITradeProvider, IL2BookP
     {
         _api = api;
         _http = new VenueHttp(api.Name, connection, (status, body, endpoint) => BinanceParser.ReadError(api.Name, status, body, endpoint), RecordWeight);
-        _catalog = new CatalogCache(connection.Time, TimeSpan.FromHours(1));
+        _catalog = new CatalogCache(connection.TimeProvider, TimeSpan.FromHours(1));
     }
 
     /// <inheritdoc />

@@ -32,7 +32,7 @@ public sealed class CoinbaseConnector : ICandleProvider, ITradeProvider, IL2Book
     internal CoinbaseConnector(VenueConnection connection)
     {
         _http = new VenueHttp(VenueName, connection, (status, body, endpoint) => CoinbaseParser.ReadError(VenueName, status, body, endpoint));
-        _catalog = new CatalogCache(connection.Time, TimeSpan.FromHours(1));
+        _catalog = new CatalogCache(connection.TimeProvider, TimeSpan.FromHours(1));
     }
 
     /// <summary>The default base address.</summary>

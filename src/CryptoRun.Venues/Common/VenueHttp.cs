@@ -53,7 +53,7 @@ internal sealed class VenueHttp
     internal string Venue { get; }
 
     /// <summary>The clock the venue code reads.</summary>
-    internal TimeProvider Time => _connection.Time;
+    internal TimeProvider Time => _connection.TimeProvider;
 
     /// <summary>The provider's gate (for limits the venue publishes).</summary>
     internal IRequestGate Gate => _connection.Gate;
@@ -108,7 +108,7 @@ internal sealed class VenueHttp
     private async ValueTask<VenueReply> SendOnceAsync(HttpMethod method, string pathAndQuery, string? json, TimeRange? window, CancellationToken cancellationToken)
     {
         var endpoint = _redact(json is null ? $"{method.Method} {pathAndQuery}" : $"{method.Method} {pathAndQuery} {json}");
-        var time = _connection.Time;
+        var time = _connection.TimeProvider;
         var fetchedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
         HttpResponseMessage response;

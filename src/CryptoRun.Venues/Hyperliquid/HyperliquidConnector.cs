@@ -90,7 +90,7 @@ public sealed class HyperliquidConnector : ICandleProvider, IL2BookProvider, ITr
     internal HyperliquidConnector(VenueConnection connection)
     {
         _http = new VenueHttp(VenueName, connection, static (_, _, _) => null);
-        _catalog = new CatalogCache(connection.Time, TimeSpan.FromHours(1));
+        _catalog = new CatalogCache(connection.TimeProvider, TimeSpan.FromHours(1));
     }
 
     /// <summary>The default base address.</summary>

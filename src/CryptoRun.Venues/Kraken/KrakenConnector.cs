@@ -33,7 +33,7 @@ public sealed class KrakenConnector : ICandleProvider, ITradeProvider, ITradeHis
     internal KrakenConnector(VenueConnection connection)
     {
         _http = new VenueHttp(VenueName, connection, (status, body, _) => KrakenParser.ReadError(VenueName, status, body));
-        _catalog = new CatalogCache(connection.Time, TimeSpan.FromHours(1));
+        _catalog = new CatalogCache(connection.TimeProvider, TimeSpan.FromHours(1));
     }
 
     /// <summary>The default base address.</summary>

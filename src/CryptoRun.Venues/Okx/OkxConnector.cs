@@ -45,7 +45,7 @@ public sealed class OkxConnector : ICandleProvider, ITradeProvider, IL2BookProvi
     internal OkxConnector(VenueConnection connection)
     {
         _http = new VenueHttp(VenueName, connection, (status, body, endpoint) => OkxParser.ReadError(VenueName, status, body, endpoint));
-        _catalog = new CatalogCache(connection.Time, TimeSpan.FromHours(1));
+        _catalog = new CatalogCache(connection.TimeProvider, TimeSpan.FromHours(1));
     }
 
     /// <summary>The default base address.</summary>

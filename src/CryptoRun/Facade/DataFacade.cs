@@ -21,7 +21,7 @@ public sealed record DataFacadeOptions
 {
     /// <summary>The clock: cache expiry, latency, freshness.</summary>
     /// <value><see cref="TimeProvider.System"/> by default.</value>
-    public TimeProvider Time { get; init; } = TimeProvider.System;
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>The warm tier's cache tiers (TTLs and capacities).</summary>
     /// <value>Seed 001's defaults: PricesHot 5 s, PricesWarm 30 s, VolumesVADR 120 s, TokenMeta 24 h, 10,000 entries in all.</value>
@@ -87,7 +87,7 @@ public sealed class DataFacade : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(venues);
         options ??= new DataFacadeOptions();
-        _time = options.Time;
+        _time = options.TimeProvider;
         _cache = new CacheTiers(_time, options.Cache);
         _pointInTime = options.PointInTime;
         foreach (var venue in venues)

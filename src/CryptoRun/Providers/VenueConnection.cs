@@ -8,9 +8,9 @@ namespace CryptoRun.Providers;
 /// venues), so that both pass through the same gate: weights, <c>Retry-After</c>, bans and the breaker.
 /// </summary>
 /// <param name="Http">A client from <c>IHttpClientFactory</c> whose <c>BaseAddress</c> is the venue's base URL.</param>
-/// <param name="Time">The clock (latency, fetched-at, closed candles).</param>
+/// <param name="TimeProvider">The clock (latency, fetched-at, closed candles).</param>
 /// <param name="Gate">The provider's resilience gate; <see cref="OpenGate.Instance"/> for none.</param>
-public sealed record VenueConnection(HttpClient Http, TimeProvider Time, IRequestGate Gate)
+public sealed record VenueConnection(HttpClient Http, TimeProvider TimeProvider, IRequestGate Gate)
 {
     /// <summary>A connection without resilience (parsers' tests, one-off calls).</summary>
     /// <param name="http">The client.</param>

@@ -52,7 +52,7 @@ internal sealed class RestBookSnapshots
         _protocol = protocol;
         _rest = rest;
         _options = options;
-        _time = options.Time;
+        _time = options.TimeProvider;
         _apply = apply;
         _waiting = waiting;
         _banned = banned;

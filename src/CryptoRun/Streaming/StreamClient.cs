@@ -74,7 +74,7 @@ public sealed class StreamClient : IAsyncDisposable
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
         var segment = limits.ConnectWindow / segments;
-        _replenish = Options.Time.CreateTimer(_ => _connects.TryReplenish(), null, segment, segment);
+        _replenish = Options.TimeProvider.CreateTimer(_ => _connects.TryReplenish(), null, segment, segment);
     }
 
     /// <summary>The venue's protocol.</summary>
@@ -379,7 +379,7 @@ public sealed class StreamClient : IAsyncDisposable
             NoteError($"{connection.Name}: {ex.Message}");
             foreach (var subscription in connection.Wanted)
             {
-                var provenance = new StreamProvenance(Venue, connection.Name, 0, Options.Time.GetUtcNow(), null, null);
+                var provenance = new StreamProvenance(Venue, connection.Name, 0, Options.TimeProvider.GetUtcNow(), null, null);
                 RoutesFor(subscription.Instrument).Publish(subscription.Channel, new StreamStatusEvent(subscription.Instrument, subscription.Channel, StreamState.Closed, ex.Message, provenance));
             }
         }

@@ -33,7 +33,7 @@ public sealed class StreamClientOptions
 
     /// <summary>The clock: receive times, staleness, backoff delays, pings.</summary>
     /// <value><see cref="TimeProvider.System"/> by default.</value>
-    public TimeProvider Time { get; init; } = TimeProvider.System;
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Events buffered per consumer before it counts as slow: further events are dropped for it alone and a <see cref="GapEvent"/> with <see cref="GapReason.SlowConsumer"/> says how many.</summary>
     /// <value>10,000 by default; at least 1.</value>

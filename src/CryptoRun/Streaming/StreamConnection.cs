@@ -51,7 +51,7 @@ internal sealed class StreamConnection : IStreamSink, IDisposable
         _client = client;
         _protocol = client.Protocol;
         _options = client.Options;
-        _time = _options.Time;
+        _time = _options.TimeProvider;
         Name = name;
         _wanted = subscriptions.ToList();
         _parser = _protocol.CreateParser();

@@ -19,7 +19,7 @@ public sealed class ProviderHostGateTests
         var rest = host.RestConnection("binance");
         Assert.Same(binance.Gate, rest.Gate);
         Assert.Equal(new Uri("http://127.0.0.1:5077/"), rest.Http.BaseAddress);
-        Assert.Same(environment.Time, rest.Time);
+        Assert.Same(environment.TimeProvider, rest.TimeProvider);
 
         var bybit = host.StreamOnlyGate(VenueStreams.Get("bybit"));
         Assert.Same(bybit, host.StreamOnlyGate(VenueStreams.Get("bybit-linear")));

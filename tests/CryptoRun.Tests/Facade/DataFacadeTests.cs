@@ -18,7 +18,7 @@ public sealed class DataFacadeTests
     {
         await using var replay = await ReplayHarness.StartAsync();
         var kraken = replay.Connect<KrakenConnector>("kraken");
-        await using var facade = new DataFacade([new FacadeVenue("kraken", kraken, new KrakenStreamProtocol())], new DataFacadeOptions { Time = replay.Clock });
+        await using var facade = new DataFacade([new FacadeVenue("kraken", kraken, new KrakenStreamProtocol())], new DataFacadeOptions { TimeProvider = replay.Clock });
 
         var first = await facade.GetL2BookAsync("kraken", Xmr, 10);
         var second = await facade.GetL2BookAsync("kraken", Xmr, 10);
@@ -48,8 +48,8 @@ public sealed class DataFacadeTests
         var kraken = replay.Connect<KrakenConnector>("kraken");
         var ws = new Uri($"{replay.Server.Streams.Single(s => s.Name == "kraken").Address}?speed=0&silent_after=3000");
         await using var facade = new DataFacade(
-            [new FacadeVenue("kraken", kraken, new KrakenStreamProtocol(), new StreamClientOptions { Endpoint = ws, Time = replay.Clock })],
-            new DataFacadeOptions { Time = replay.Clock });
+            [new FacadeVenue("kraken", kraken, new KrakenStreamProtocol(), new StreamClientOptions { Endpoint = ws, TimeProvider = replay.Clock })],
+            new DataFacadeOptions { TimeProvider = replay.Clock });
         var book = facade.SubscribeL2Book("kraken", Xmr);
         await facade.StartAsync();
         var events = await StreamReplayKit.ReadUntilAsync(book, e => e is BookDeltaEvent);
@@ -82,7 +82,7 @@ public sealed class DataFacadeTests
         using var dir = new TempDir();
         var kraken = replay.Connect<KrakenConnector>("kraken");
         var store = new PointInTimeStore(new PointInTimeStoreOptions { Root = dir.Path, TimeProvider = replay.Clock });
-        await using var facade = new DataFacade([new FacadeVenue("kraken", kraken)], new DataFacadeOptions { Time = replay.Clock, PointInTime = store });
+        await using var facade = new DataFacade([new FacadeVenue("kraken", kraken)], new DataFacadeOptions { TimeProvider = replay.Clock, PointInTime = store });
 
         var (bookMeta, tickerMeta) = await facade.SnapshotAsync("kraken", Xmr, 25);
         replay.Clock.Advance(TimeSpan.FromMinutes(1));
@@ -103,7 +103,7 @@ public sealed class DataFacadeTests
     {
         await using var replay = await ReplayHarness.StartAsync();
         var kraken = replay.Connect<KrakenConnector>("kraken");
-        await using var facade = new DataFacade([new FacadeVenue("kraken", kraken)], new DataFacadeOptions { Time = replay.Clock });
+        await using var facade = new DataFacade([new FacadeVenue("kraken", kraken)], new DataFacadeOptions { TimeProvider = replay.Clock });
 
         var first = await facade.GetVadrAsync("kraken", Xmr, TimeSpan.FromHours(24), Timeframe.H1);
         var second = await facade.GetVadrAsync("kraken", Xmr, TimeSpan.FromHours(24), Timeframe.H1);

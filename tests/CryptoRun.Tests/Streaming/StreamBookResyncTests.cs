@@ -104,7 +104,7 @@ public sealed class StreamBookResyncTests
         await using var client = new StreamClient(protocol, ct => descriptor.FetchMarkets!(VenueConnection.Direct(replay.Client(), replay.Clock), ct), new StreamClientOptions
         {
             Endpoint = new Uri($"{descriptor.ReplayEndpoint(replay.Server.BaseAddress)}?speed=1&reorder_every=5"),
-            Time = replay.Clock,
+            TimeProvider = replay.Clock,
         });
         var catalog = await descriptor.FetchMarkets!(VenueConnection.Direct(replay.Client(), replay.Clock), CancellationToken.None);
         var books = symbols.Split(',').Select(s => catalog.Get(Instrument.Parse(s)))

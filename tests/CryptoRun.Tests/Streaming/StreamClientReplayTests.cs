@@ -205,7 +205,7 @@ public sealed class StreamClientReplayTests
         => new(protocol, markets, new StreamClientOptions
         {
             Endpoint = new Uri($"{replay.Server.Streams.Single(s => s.Name == stream).Address}?{query}"),
-            Time = replay.Clock,
+            TimeProvider = replay.Clock,
             Rest = rest is null ? null : VenueConnection.Direct(rest, replay.Clock),
         });
 }

@@ -64,7 +64,7 @@ public sealed class StreamFaultTests
         await using var client = new StreamClient(new KrakenStreamProtocol(), kraken.GetMarketsAsync, new StreamClientOptions
         {
             Endpoint = new Uri($"{replay.Server.Streams.Single(s => s.Name == "kraken").Address}?speed=0&silent_after=1000"),
-            Time = replay.Clock,
+            TimeProvider = replay.Clock,
             StaleAfter = TimeSpan.FromSeconds(20),
         });
         var book = client.Subscribe(StreamChannel.Book, Xmr);
@@ -98,7 +98,7 @@ public sealed class StreamFaultTests
         await using var client = new StreamClient(new KrakenStreamProtocol(), kraken.GetMarketsAsync, new StreamClientOptions
         {
             Endpoint = new Uri($"{replay.Server.Streams.Single(s => s.Name == "kraken").Address}?speed=0"),
-            Time = replay.Clock,
+            TimeProvider = replay.Clock,
         });
         var fast = client.Subscribe(StreamChannel.Book, Xmr, bufferSize: 10_000);
         var slow = client.Subscribe(StreamChannel.Book, Xmr, bufferSize: 50);
@@ -138,7 +138,7 @@ public sealed class StreamTradeBackfillTests
         await using var client = new StreamClient(new KrakenStreamProtocol(), kraken.GetMarketsAsync, new StreamClientOptions
         {
             Endpoint = new Uri($"{replay.Server.Streams.Single(s => s.Name == "kraken").Address}?speed=1"),
-            Time = replay.Clock,
+            TimeProvider = replay.Clock,
             TradeBackfill = kraken,
         });
         var trades = client.Subscribe(StreamChannel.Trades, xmr);

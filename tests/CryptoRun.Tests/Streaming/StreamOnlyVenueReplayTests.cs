@@ -237,7 +237,7 @@ public sealed class StreamOnlyVenueReplayTests
         var client = new StreamClient(descriptor.Create(), markets, new StreamClientOptions
         {
             Endpoint = new Uri($"{descriptor.ReplayEndpoint(replay.Server.BaseAddress)}?speed=0"),
-            Time = replay.Clock,
+            TimeProvider = replay.Clock,
         });
         var run = new Run(client, catalog, symbols);
         await client.StartAsync();

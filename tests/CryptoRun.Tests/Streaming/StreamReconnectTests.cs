@@ -22,7 +22,7 @@ public sealed class StreamReconnectTests
         await using var client = new StreamClient(new KrakenStreamProtocol(), kraken.GetMarketsAsync, new StreamClientOptions
         {
             Endpoint = new Uri($"{replay.Server.Streams.Single(s => s.Name == "kraken").Address}?speed=0&drop_after=0"),
-            Time = replay.Clock,
+            TimeProvider = replay.Clock,
             ReconnectDelay = TimeSpan.FromSeconds(1),
             MaxReconnectDelay = TimeSpan.FromSeconds(60),
         });
@@ -62,7 +62,7 @@ public sealed class StreamReconnectTests
         await using var client = new StreamClient(protocol, kraken.GetMarketsAsync, new StreamClientOptions
         {
             Endpoint = new Uri($"{replay.Server.Streams.Single(s => s.Name == "kraken").Address}?speed=0&drop_after=0"),
-            Time = replay.Clock,
+            TimeProvider = replay.Clock,
             ReconnectDelay = TimeSpan.FromMilliseconds(10),
             MaxReconnectDelay = TimeSpan.FromMilliseconds(10),
         });

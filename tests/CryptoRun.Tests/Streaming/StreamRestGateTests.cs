@@ -50,7 +50,7 @@ public sealed class StreamRestGateTests
         {
             // The recording loops on the replay clock, so nothing but the client could close the connection.
             Endpoint = new Uri($"{replay.Server.Streams.Single(s => s.Name == "binance").Address}?speed=1&loop=true"),
-            Time = clock,
+            TimeProvider = clock,
             Rest = rest,
             StaleAfter = TimeSpan.FromHours(1),
         });
@@ -131,7 +131,7 @@ public sealed class StreamRestGateTests
         await using var client = new StreamClient(new KrakenStreamProtocol(), kraken.GetMarketsAsync, new StreamClientOptions
         {
             Endpoint = new Uri($"{replay.Server.BaseAddress.ToString().Replace("http", "ws", StringComparison.Ordinal)}ws/no-such-stream"),
-            Time = replay.Clock,
+            TimeProvider = replay.Clock,
             ReconnectDelay = TimeSpan.FromSeconds(1),
             MaxReconnectDelay = TimeSpan.FromSeconds(1),
         });
@@ -167,7 +167,7 @@ public sealed class StreamRestGateTests
         await using var client = new StreamClient(new KrakenStreamProtocol(), kraken.GetMarketsAsync, new StreamClientOptions
         {
             Endpoint = new Uri($"{replay.Server.Streams.Single(s => s.Name == "kraken").Address}?speed=0&drop_after=500"),
-            Time = replay.Clock,
+            TimeProvider = replay.Clock,
             ReconnectDelay = TimeSpan.FromSeconds(1),
             MaxReconnectDelay = TimeSpan.FromSeconds(1),
 
@@ -209,7 +209,7 @@ public sealed class StreamRestGateTests
         await using var client = new StreamClient(descriptor.Create(), ct => descriptor.FetchMarkets!(rest, ct), new StreamClientOptions
         {
             Endpoint = new Uri($"{descriptor.ReplayEndpoint(replay.Server.BaseAddress)}?speed=0&loop=true"),
-            Time = replay.Clock,
+            TimeProvider = replay.Clock,
             Rest = rest,
         });
         client.Subscribe(StreamChannel.Book, Instrument.Parse("ETH/USD"));
